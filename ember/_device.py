@@ -1,0 +1,113 @@
+"""Devices and the one backend seam: every op asks for the array module of its data.
+
+`numpy` serves the CPU; `cupy` (optional) serves CUDA devices. Nothing else in ember
+branches on the device: it calls `array_module(array)` or `module_for(device)`.
+"""
+import builtins
+
+import numpy as np
+
+
+class device:
+    """``torch.device('cpu')``, ``device('cuda:1')``, ``device('cuda', 1)``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if isinstance(type, int):
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError("device() received an invalid combination of arguments - got (%s)"
+                            % builtins.type(type).__name__)
+        if ":" in type:
+            if index is not None:
+                raise RuntimeError("type (string) must not include an index because index was "
+                                   "passed explicitly: " + type)
+            type, _, idx = type.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError("Invalid device string: '%s:%s'" % (type, idx))
+            index = int(idx)
+        if type not in ("cpu", "cuda", "mps", "meta", "xpu"):
+            raise RuntimeError("Expected one of cpu, cuda, mps, meta, xpu device type at start of "
+                               "device string: " + type)
+        if index is not None and index < 0:
+            raise RuntimeError("Device index must not be negative")
+        self.type, self.index = type, index
+
+    def __repr__(self):
+        if self.index is None:
+            return "device(type='%s')" % self.type
+        return "device(type='%s', index=%d)" % (self.type, self.index)
+
+    def __str__(self):
+        return self.type if self.index is None else "%s:%d" % (self.type, self.index)
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+CPU = device("cpu")
+
+
+def as_device(d):
+    """None, a string, an int (a CUDA index) or a device -> a device."""
+    if d is None:
+        return CPU
+    if isinstance(d, device):
+        return d
+    return device(d)
+
+
+def _cupy():
+    try:
+        import cupy
+        return cupy
+    except Exception:  # noqa: BLE001  no CuPy or no driver: CUDA is simply unavailable
+        return None
+
+
+def cuda_available():
+    cp = _cupy()
+    if cp is None:
+        return False
+    try:
+        return cp.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def module_for(dev):
+    """The array module (numpy or cupy) that holds tensors of device `dev`."""
+    if dev.type == "cpu":
+        return np
+    if dev.type == "cuda" and cuda_available():
+        return _cupy()
+    raise AssertionError("Torch not compiled with CUDA enabled")
+
+
+def array_module(arr):
+    """numpy for NumPy arrays, cupy for CuPy arrays."""
+    return np if type(arr).__module__.startswith("numpy") else _cupy()
+
+
+def device_of(arr):
+    if isinstance(arr, np.ndarray) or type(arr).__module__.startswith("numpy"):
+        return CPU
+    return device("cuda", arr.device.id)

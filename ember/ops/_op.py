@@ -1,0 +1,158 @@
+"""The shape of every op: ``forward`` on raw arrays, ``backward`` with ember ops.
+
+An op is a `Node` subclass. Calling ``run(Op(params), x, y)`` computes ``forward`` on the
+inputs' arrays; when gradients are being recorded and some input requires grad, the op
+instance becomes the result's ``grad_fn`` and remembers what ``backward`` needs:
+
+    class Mul(Op):
+        saved_inputs = (0, 1)               # backward needs both inputs
+        def forward(self, a, b):
+            return a * b
+        def backward(self, g):
+            a, b = self.saved_tensors
+            return g * b, g * a             # ember ops: differentiable again
+
+Gradients for broadcast inputs are summed back to the input's shape by the engine.
+"""
+import numpy as np
+
+from .. import _dtype as D
+from ..autograd import grad_mode
+from ..autograd.graph import Node, edge_of
+
+_state = grad_mode.state
+_BY_NP = D._BY_NP
+
+
+class Op(Node):
+    """Base of the built-in ops."""
+
+    saved_inputs = ()       # indices of the inputs that backward reads through saved_tensors
+    saves_output = False    # whether backward reads the output (saved_output)
+    n_outputs = 1           # forward returns a tuple when > 1
+    differentiable_outputs = None   # how many leading outputs carry gradients (None: all)
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, *grads):
+        raise NotImplementedError("the derivative for '%s' is not implemented." % self.name())
+
+
+def run(op, *inputs):
+    """Runs `op` on tensors `inputs` and records it in the graph when needed."""
+    out = op.forward(*[t._data for t in inputs])
+    if _state.enabled:
+        for t in inputs:
+            if t._rg:
+                return _record(op, inputs, out)
+    if op.n_outputs == 1:
+        return wrap(out)
+    return tuple(wrap(o) for o in out)
+
+
+def _record(op, inputs, out):
+    op.next_functions = tuple([edge_of(t) for t in inputs])
+    op._in_meta = [(t.shape, t._dtype) if t._rg else None for t in inputs]
+    if op.saved_inputs:
+        op.save_for_backward(*[inputs[i] for i in op.saved_inputs])
+    if op.n_outputs == 1:
+        res = wrap(out)
+        res._rg, res.grad_fn = True, op
+        if op.saves_output:
+            op.save_output(res)
+        return res
+    op._n_outputs = op.n_outputs
+    res = tuple(wrap(o) for o in out)
+    op._out_meta = [(r.shape, r._dtype, r._data) for r in res]
+    n = op.differentiable_outputs or op.n_outputs
+    for i, r in enumerate(res[:n]):
+        r._rg, r.grad_fn, r._output_nr = True, op, i
+    return res
+
+
+def wrap(arr, dtype=None):
+    if arr.__class__ is not np.ndarray and isinstance(arr, np.generic):
+        arr = np.asarray(arr)  # NumPy reductions and indexing return scalars for 0-d results
+    return _Tensor[0]._make(arr, dtype)
+
+
+_Tensor = []  # filled by _tensor.py (the op layer sits below the Tensor class)
+
+
+def needs_grad(*tensors):
+    if not _state.enabled:
+        return False
+    return any(t._rg for t in tensors)
+
+
+# --- operands and type promotion ------------------------------------------------------------------
+
+def is_tensor(x):
+    from .._tensor import Tensor
+    return isinstance(x, Tensor)
+
+
+def result_dtype(*xs):
+    """PyTorch's result type of tensors and Python scalars (``torch.result_type``)."""
+    dims, zeros, scalars = [], [], []
+    for x in xs:
+        if is_tensor(x):
+            (dims if x._data.ndim else zeros).append(x._dtype)
+        elif isinstance(x, (bool, int, float, complex)):
+            scalars.append(D.scalar_dtype(x))
+        elif isinstance(x, np.ndarray):
+            (dims if x.ndim else zeros).append(D.from_numpy(x.dtype))
+        elif isinstance(x, np.generic):
+            zeros.append(D.from_numpy(x.dtype))
+        else:
+            raise TypeError("unsupported operand type: %s" % type(x).__name__)
+    return D.result_type_of(dims, zeros, scalars)
+
+
+def as_tensor_like(x, ref, dtype=None):
+    """`x` as a tensor on `ref`'s device (Python scalars become 0-d tensors)."""
+    if is_tensor(x):
+        return x
+    from .._tensor import Tensor
+    if isinstance(x, np.ndarray) or isinstance(x, np.generic):
+        return Tensor._make(np.asarray(x))
+    dt = dtype or D.scalar_dtype(x)
+    xp = ref._xp if ref is not None else np
+    return Tensor._make(xp.asarray(x, dtype=dt.np), dt)
+
+
+def promote(a, b):
+    """Two operands as tensors of their common PyTorch dtype (fast when they already agree)."""
+    if is_tensor(a) and is_tensor(b) and a._dtype is b._dtype:
+        return a, b
+    dt = result_dtype(a, b)
+    ref = a if is_tensor(a) else b
+    a = as_tensor_like(a, ref, dt)
+    b = as_tensor_like(b, ref, dt)
+    if a._dtype is not dt:
+        a = a.to(dt)
+    if b._dtype is not dt:
+        b = b.to(dt)
+    return a, b
+
+
+def norm_dim(dim, ndim):
+    """A dimension index in range, or PyTorch's IndexError."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError("Dimension out of range (expected to be in range of [%d, %d], but got %d)"
+                         % (-n, n - 1, dim))
+    return dim + n if dim < 0 else dim
+
+
+def norm_dims(dim, ndim):
+    """None, an int or a sequence of ints -> a tuple of non-negative dims (None: all)."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (norm_dim(int(dim), ndim),)
+    dims = tuple(norm_dim(int(d), ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("dim %d appears multiple times in the list of dims" % dims[0])
+    return dims

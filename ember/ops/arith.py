@@ -1,0 +1,376 @@
+"""Elementwise arithmetic: + - * / // % **, comparisons, bitwise and logical operators."""
+import numpy as np
+
+from .. import _dtype as D
+from ._op import Op, is_tensor, promote, result_dtype, run, as_tensor_like
+
+
+class AddBackward0(Op):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class SubBackward0(Op):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, -g
+
+
+class MulBackward0(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return g * b.conj(), g * a.conj()
+
+
+class DivBackward0(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / b
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return g / b, -g * a / (b * b)
+
+
+class NegBackward0(Op):
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return -g
+
+
+class PowBackward0(Op):
+    """x ** scalar"""
+    saved_inputs = (0,)
+
+    def __init__(self, exponent):
+        self.exponent = exponent
+
+    def forward(self, a):
+        e = self.exponent
+        if e == 2:
+            return a * a
+        if e == 0.5:
+            return np.sqrt(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(a, np.asarray(e, dtype=a.dtype)) if a.dtype.kind in "fc" else a ** e
+
+    def backward(self, g):
+        (a,) = self.saved_tensors
+        e = self.exponent
+        if e == 0:
+            return g * 0
+        return g * e * a ** (e - 1)
+
+
+class PowBackward1(Op):
+    """tensor ** tensor"""
+    saved_inputs = (0, 1)
+    saves_output = True
+
+    def forward(self, a, b):
+        if a.dtype.kind in "iu" and (np.asarray(b) < 0).any():
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(a, b)
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        out = self.saved_output
+        ga = g * b * a ** (b - 1)
+        gb = g * out * a.log().masked_fill(a == 0, 0) if b.requires_grad else None
+        return ga, gb
+
+
+class ScalarPowBackward(Op):
+    """scalar ** tensor (PyTorch names it PowBackward2)."""
+    saves_output = True
+
+    def __init__(self, base):
+        self.base = base
+
+    def forward(self, b):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(np.asarray(self.base, dtype=b.dtype), b)
+
+    def backward(self, g):
+        import math
+        return g * self.saved_output * (math.log(self.base) if self.base > 0 else float("nan"))
+
+    def name(self):
+        return "PowBackward2"
+
+
+# --- functions -----------------------------------------------------------------------------------
+
+def add(a, b, alpha=1):
+    if alpha != 1:
+        b = b * alpha
+    a, b = promote(a, b)
+    return run(AddBackward0(), a, b)
+
+
+def sub(a, b, alpha=1):
+    if alpha != 1:
+        b = b * alpha
+    a, b = promote(a, b)
+    if a._dtype is D.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    return run(SubBackward0(), a, b)
+
+
+def rsub(a, b, alpha=1):
+    return sub(b, a, alpha)
+
+
+def mul(a, b):
+    a, b = promote(a, b)
+    return run(MulBackward0(), a, b)
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode is not None:
+        if rounding_mode == "trunc":
+            return _trunc_div(a, b)
+        if rounding_mode == "floor":
+            return floor_divide(a, b)
+        raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                         "found '%s'" % rounding_mode)
+    dt = result_dtype(a, b)
+    if not (dt.is_floating_point or dt.is_complex):
+        dt = D.get_default_dtype()
+    ref = a if is_tensor(a) else b
+    a = as_tensor_like(a, ref, dt).to(dt)
+    b = as_tensor_like(b, ref, dt).to(dt)
+    return run(DivBackward0(), a, b)
+
+
+def _int_zero_check(b):
+    """Integer division by zero raises in PyTorch (floats give inf/nan)."""
+    if (b._data == 0).any():
+        raise RuntimeError("ZeroDivisionError")
+
+
+class FloorDivide(Op):
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.floor_divide(a, b)
+
+
+class TruncDivide(Op):
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a.dtype.kind in "iub":
+                q = np.floor_divide(a, b)
+                fix = (np.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+                return q + fix.astype(q.dtype)
+            return np.trunc(a / b)
+
+
+class DivTruncBackward(Op):
+    def forward(self, a, b):
+        return TruncDivide().forward(a, b)
+
+    def backward(self, g):
+        return g * 0, g * 0
+
+    def name(self):
+        return "DivBackward1"
+
+
+def floor_divide(a, b):
+    a, b = promote(a, b)
+    if not (a._dtype.is_floating_point or a._dtype.is_complex):
+        _int_zero_check(b)
+    return run(FloorDivide(), a, b)
+
+
+def _trunc_div(a, b):
+    a, b = promote(a, b)
+    if not (a._dtype.is_floating_point or a._dtype.is_complex):
+        _int_zero_check(b)
+    return run(DivTruncBackward(), a, b)
+
+
+class RemainderBackward0(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.remainder(a, b)
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return g, -g * a.div(b, rounding_mode="floor")
+
+
+class FmodBackward0(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.fmod(a, b)
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        return g, -g * a.div(b, rounding_mode="trunc")
+
+
+def remainder(a, b):
+    a, b = promote(a, b)
+    if not a._dtype.is_floating_point:
+        _int_zero_check(b)
+    return run(RemainderBackward0(), a, b)
+
+
+def fmod(a, b):
+    a, b = promote(a, b)
+    if not a._dtype.is_floating_point:
+        _int_zero_check(b)
+    return run(FmodBackward0(), a, b)
+
+
+def pow(a, b):
+    if not is_tensor(a):
+        dt = result_dtype(a, b)
+        return run(ScalarPowBackward(a), b.to(dt))
+    if not is_tensor(b):
+        if isinstance(b, (np.generic, np.ndarray)):
+            b = as_tensor_like(b, a)
+        else:
+            dt = result_dtype(a, b)
+            if a._dtype is not dt:
+                a = a.to(dt)
+            if not (dt.is_floating_point or dt.is_complex) and b < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            return run(PowBackward0(b), a)
+    a, b = promote(a, b)
+    return run(PowBackward1(), a, b)
+
+
+def neg(a):
+    if a._dtype is D.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
+    return run(NegBackward0(), a)
+
+
+# --- comparisons and logic (no gradients) ---------------------------------------------------------
+
+class Compare(Op):
+    def __init__(self, ufunc):
+        self.ufunc = ufunc
+
+    def forward(self, a, b):
+        return self.ufunc(a, b)
+
+
+def _compare(ufunc, a, b):
+    a, b = promote(a, b)
+    return run(Compare(ufunc), a.detach(), b.detach())
+
+
+def eq(a, b):
+    return _compare(np.equal, a, b)
+
+
+def ne(a, b):
+    return _compare(np.not_equal, a, b)
+
+
+def lt(a, b):
+    return _compare(np.less, a, b)
+
+
+def le(a, b):
+    return _compare(np.less_equal, a, b)
+
+
+def gt(a, b):
+    return _compare(np.greater, a, b)
+
+
+def ge(a, b):
+    return _compare(np.greater_equal, a, b)
+
+
+def _bitwise(ufunc, a, b, opname):
+    a, b = promote(a, b)
+    if a._dtype.is_floating_point or a._dtype.is_complex:
+        raise RuntimeError("\"%s_cpu\" not implemented for '%s'" % (opname, _legacy_name(a._dtype)))
+    return run(Compare(ufunc), a.detach(), b.detach())
+
+
+def _legacy_name(dt):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(dt.name, dt.name)
+
+
+def bitwise_and(a, b):
+    return _bitwise(np.bitwise_and, a, b, "bitwise_and")
+
+
+def bitwise_or(a, b):
+    return _bitwise(np.bitwise_or, a, b, "bitwise_or")
+
+
+def bitwise_xor(a, b):
+    return _bitwise(np.bitwise_xor, a, b, "bitwise_xor")
+
+
+def bitwise_left_shift(a, b):
+    return _bitwise(np.left_shift, a, b, "lshift")
+
+
+def bitwise_right_shift(a, b):
+    return _bitwise(np.right_shift, a, b, "rshift")
+
+
+class Invert(Op):
+    def forward(self, a):
+        return np.invert(a)
+
+
+def bitwise_not(a):
+    if a._dtype.is_floating_point or a._dtype.is_complex:
+        raise RuntimeError("\"bitwise_not_cpu\" not implemented for '%s'" % _legacy_name(a._dtype))
+    return run(Invert(), a.detach())
+
+
+def _logical(ufunc, a, b=None):
+    if b is None:
+        return run(Compare(lambda x, _: ufunc(x)), a.detach(), a.detach())
+    ref = a if is_tensor(a) else b
+    a, b = as_tensor_like(a, ref), as_tensor_like(b, ref)
+    return run(Compare(ufunc), a.detach(), b.detach())
+
+
+def logical_and(a, b):
+    return _logical(np.logical_and, a, b)
+
+
+def logical_or(a, b):
+    return _logical(np.logical_or, a, b)
+
+
+def logical_xor(a, b):
+    return _logical(np.logical_xor, a, b)
+
+
+def logical_not(a):
+    return _logical(np.logical_not, a)

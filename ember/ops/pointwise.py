@@ -1,0 +1,300 @@
+"""Elementwise ops with several operands or options: where, clamp, maximum, masked_fill,
+lerp, addcmul, atan2, ..., and clone."""
+import numpy as np
+
+from .. import _dtype as D
+from ._op import Op, as_tensor_like, is_tensor, promote, result_dtype, run
+
+
+class CloneBackward0(Op):
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g):
+        return g
+
+
+def clone(x, *, memory_format=None):
+    out = run(CloneBackward0(), x)
+    out._dtype = x._dtype
+    return out
+
+
+class WhereBackward0(Op):
+    def __init__(self, cond):
+        self.cond = cond
+
+    def forward(self, a, b):
+        return np.where(self.cond, a, b)
+
+    def backward(self, g):
+        from .._tensor import Tensor
+        c = Tensor._make(self.cond)
+        zero = g.new_zeros(())
+        return g.where(c, zero), zero.where(c, g)
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if condition._dtype is not D.bool_:
+        if condition._dtype is D.uint8:
+            condition = condition.bool()
+        else:
+            raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                               "with dtype %s" % condition._dtype._legacy[:-6])
+    a, b = promote(input, other)
+    return run(WhereBackward0(condition._data), a, b)
+
+
+class ClampBackward(Op):
+    saved_inputs = (0,)
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, a):
+        out = a
+        if self.lo is not None:
+            out = np.maximum(out, self.lo)
+        if self.hi is not None:
+            out = np.minimum(out, self.hi)
+        return out.astype(a.dtype, copy=out is a)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        keep = x == x
+        if self.lo is not None:
+            keep = keep & (x >= _arg(self.lo, x))
+        if self.hi is not None:
+            keep = keep & (x <= _arg(self.hi, x))
+        return g * keep
+
+    def name(self):
+        return "ClampBackward1"
+
+
+def _arg(v, x):
+    from .._tensor import Tensor
+    return Tensor._make(v) if isinstance(v, np.ndarray) else v
+
+
+def clamp(x, min=None, max=None, *, out=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if is_tensor(min) or is_tensor(max):
+        r = x
+        if min is not None:
+            r = maximum(r, as_tensor_like(min, x))
+        if max is not None:
+            r = minimum(r, as_tensor_like(max, x))
+        return r
+    dt = result_dtype(x, *[v for v in (min, max) if v is not None])
+    if dt is not x._dtype:
+        x = x.to(dt)
+    lo = np.asarray(min, dtype=dt.np) if min is not None else None
+    hi = np.asarray(max, dtype=dt.np) if max is not None else None
+    r = run(ClampBackward(lo, hi), x)
+    if out is not None:
+        from ._out import write_out
+        return write_out(out, r)
+    return r
+
+
+class MaximumBackward(Op):
+    saved_inputs = (0, 1)
+
+    def __init__(self, fn, name):
+        self.fn, self._name = fn, name
+
+    def forward(self, a, b):
+        return self.fn(a, b)
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        pick_a = (a > b) if self._name.startswith(("Maximum", "Fmax")) else (a < b)
+        tie = (a == b).to(g.dtype) * 0.5
+        wa = pick_a.to(g.dtype) + tie
+        return g * wa, g * (1 - wa)
+
+    def name(self):
+        return self._name
+
+
+def maximum(a, b):
+    a, b = promote(a, b)
+    return run(MaximumBackward(np.maximum, "MaximumBackward0"), a, b)
+
+
+def minimum(a, b):
+    a, b = promote(a, b)
+    return run(MaximumBackward(np.minimum, "MinimumBackward0"), a, b)
+
+
+def fmax(a, b):
+    a, b = promote(a, b)
+    return run(MaximumBackward(np.fmax, "FmaxBackward0"), a, b)
+
+
+def fmin(a, b):
+    a, b = promote(a, b)
+    return run(MaximumBackward(np.fmin, "FminBackward0"), a, b)
+
+
+class MaskedFillBackward0(Op):
+    def __init__(self, mask, value):
+        self.mask, self.value = mask, value
+
+    def forward(self, a):
+        return np.where(self.mask, np.asarray(self.value, dtype=a.dtype), a)
+
+    def backward(self, g):
+        from .._tensor import Tensor
+        return g.masked_fill(Tensor._make(np.broadcast_to(self.mask, g.shape)), 0)
+
+
+def masked_fill(x, mask, value):
+    if mask._dtype is not D.bool_:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype %s"
+                           % mask._dtype._legacy[:-6].lower())
+    if is_tensor(value):
+        if value.dim() != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               "tensor with %d dimension(s)." % value.dim())
+        if value._rg:
+            return where(mask, value.to(x._dtype), x)
+        value = value.item()
+    return run(MaskedFillBackward0(mask._data, value), x)
+
+
+def lerp(start, end, weight):
+    return start + weight * (end - start)
+
+
+def addcmul(x, t1, t2, *, value=1):
+    return x + value * t1 * t2
+
+
+def addcdiv(x, t1, t2, *, value=1):
+    return x + value * t1 / t2
+
+
+class Atan2Backward0(Op):
+    saved_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return np.arctan2(a, b)
+
+    def backward(self, g):
+        a, b = self.saved_tensors
+        d = a * a + b * b
+        return g * b / d, -g * a / d
+
+
+def atan2(a, b):
+    a, b = promote(a, b)
+    if not a._dtype.is_floating_point:
+        a, b = a.to(D.get_default_dtype()), b.to(D.get_default_dtype())
+    return run(Atan2Backward0(), a, b)
+
+
+def hypot(a, b):
+    return (a * a + b * b).sqrt()
+
+
+def xlogy(x, y):
+    x, y = promote(x, y)
+    if not x._dtype.is_floating_point:
+        x, y = x.float(), y.float()
+    return where(x == 0, x * 0, x * y.log())
+
+
+def logit(x, eps=None):
+    if eps is not None:
+        x = x.clamp(eps, 1 - eps)
+    return (x / (1 - x)).log()
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    if not x._dtype.is_floating_point:
+        return x.clone()
+    info = np.finfo(x._dtype.np)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    r = x.masked_fill(x.isnan(), nan)
+    r = r.masked_fill(r == float("inf"), posinf)
+    return r.masked_fill(r == float("-inf"), neginf)
+
+
+class Isfn(Op):
+    def __init__(self, fn):
+        self.fn = fn
+
+    def forward(self, a):
+        return self.fn(a)
+
+
+def isnan(x):
+    return run(Isfn(np.isnan), x.detach())
+
+
+def isinf(x):
+    return run(Isfn(np.isinf), x.detach())
+
+
+def isfinite(x):
+    return run(Isfn(np.isfinite), x.detach())
+
+
+def isposinf(x):
+    return run(Isfn(np.isposinf), x.detach())
+
+
+def isneginf(x):
+    return run(Isfn(np.isneginf), x.detach())
+
+
+def isreal(x):
+    return run(Isfn(np.isreal), x.detach())
+
+
+def round(x, *, decimals=0):
+    if decimals == 0:
+        from .unary import unary
+        return unary("round", x)
+    s = 10.0 ** decimals
+    return (x * s).round() / s
+
+
+class ComplexBackward0(Op):
+    def forward(self, re, im):
+        return re + 1j * im
+
+    def backward(self, g):
+        return g.real, g.imag
+
+
+def complex(real, imag):
+    return run(ComplexBackward0(), real, imag)
+
+
+class ConjView(Op):
+    def forward(self, a):
+        return np.conj(a)
+
+    def backward(self, g):
+        return g.conj()
+
+    def name(self):
+        return "ConjBackward0"
+
+
+def conj(x):
+    if not x._dtype.is_complex:
+        return x
+    return run(ConjView(), x)
+
+
+def sigmoid(x):
+    from .unary import unary
+    return unary("sigmoid", x)
