@@ -23,7 +23,7 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
                      seed, set_rng_state)
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
-from . import autograd, backends, cuda, random  # noqa: F401
+from . import autograd, backends, cuda, fft, linalg, random  # noqa: F401
 from ._functions import *  # noqa: F401,F403  (torch.add, torch.sum, ...)
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: F401
 

@@ -3,11 +3,12 @@ exist as functions (cat, stack, einsum, result_type, finfo, ...)."""
 import numpy as np
 
 from . import _dtype as D
-from ._tensor_methods import METHODS, masked_select, nonzero, argwhere, equal, allclose, isclose
+from ._tensor_methods import EXTRA_FUNCTIONS, METHODS, masked_select, nonzero, argwhere, equal, allclose, isclose
 from .ops import blas, pointwise, reduce, shape, views
 from .ops._op import result_dtype
 
 globals().update({k: v for k, v in METHODS.items() if not k.endswith("_")})
+globals().update(EXTRA_FUNCTIONS)
 abs_ = None
 del abs_
 
@@ -90,5 +91,5 @@ def rsub(input, other, alpha=1):
 
 
 __all__ = [k for k in list(globals()) if not k.startswith("_") and k not in (
-    "np", "D", "METHODS", "blas", "pointwise", "reduce", "shape", "views", "result_dtype")]
+    "np", "D", "METHODS", "EXTRA_FUNCTIONS", "blas", "pointwise", "reduce", "shape", "views", "result_dtype")]
 __all__ += ["masked_select", "nonzero", "argwhere", "equal", "allclose", "isclose"]

@@ -11,7 +11,8 @@ import numpy as np
 from . import _dtype as D
 from . import _random_factories as R
 from ._tensor import Tensor
-from .ops import arith, blas, index, inplace, pointwise, reduce, shape, unary, views
+from .ops import (arith, blas, index, index_ops, inplace, pointwise, reduce, shape, sorting,
+                  unary, views)
 from .ops._op import is_tensor
 
 METHODS = {
@@ -75,6 +76,12 @@ METHODS = {
     "multinomial": R.multinomial,
 }
 METHODS.update(unary.FUNCTIONS)
+# op families that register themselves (ops/<family>.py: METHODS, INPLACE, FUNCTIONS)
+EXTRA_FUNCTIONS = {}
+FAMILIES = (index_ops, sorting)
+for _family in FAMILIES:
+    METHODS.update(_family.METHODS)
+    EXTRA_FUNCTIONS.update(_family.FUNCTIONS)
 
 # in-place forms: computed out of place, then written back
 INPLACE = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -84,8 +91,8 @@ INPLACE = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and",
            "logical_or", "logical_xor", "logical_not", "tril", "triu", "addmm", "addmv",
            "addbmm", "baddbmm", "addr", "float_power", "index_put", "maximum", "minimum",
-           "cumsum", "cumprod", "square"] + [n for n in unary.FUNCTIONS if n not in ("sgn",)] + [
-    "sgn"]
+           "cumsum", "cumprod", "square"] + list(unary.FUNCTIONS) + [
+    n for f in FAMILIES for n in f.INPLACE]
 
 
 def _inplace_method(fn, name):

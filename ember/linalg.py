@@ -1,0 +1,1 @@
+"""``torch.linalg`` (being written)."""
