@@ -15,7 +15,7 @@ def _on(arr, device):
 def _float_dt(dtype, name):
     dt = _dt(dtype)
     if not (dt.is_floating_point or dt.is_complex):
-        raise RuntimeError("\"%s\" not implemented for '%s'" % (name, dt._legacy[:-6]))
+        raise NotImplementedError("\"%s\" not implemented for '%s'" % (name, dt._legacy[:-6]))
     return dt
 
 

@@ -116,33 +116,45 @@ class ScalarPowBackward(Op):
 
 # --- functions -----------------------------------------------------------------------------------
 
-def add(a, b, alpha=1):
+def _out(result, out):
+    """Writes `result` into the ``out=`` tensor when one is given."""
+    if out is None:
+        return result
+    from ._out import write_out
+    return write_out(out, result)
+
+
+def add(a, b, alpha=1, *, out=None):
     if alpha != 1:
         b = b * alpha
     a, b = promote(a, b)
-    return run(AddBackward0(), a, b)
+    return _out(run(AddBackward0(), a, b), out)
 
 
-def sub(a, b, alpha=1):
+def sub(a, b, alpha=1, *, out=None):
     if alpha != 1:
         b = b * alpha
     a, b = promote(a, b)
     if a._dtype is D.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
-    return run(SubBackward0(), a, b)
+    return _out(run(SubBackward0(), a, b), out)
 
 
 def rsub(a, b, alpha=1):
     return sub(b, a, alpha)
 
 
-def mul(a, b):
+def mul(a, b, *, out=None):
     a, b = promote(a, b)
-    return run(MulBackward0(), a, b)
+    return _out(run(MulBackward0(), a, b), out)
 
 
-def div(a, b, rounding_mode=None):
+def div(a, b, *, rounding_mode=None, out=None):
+    return _out(_div(a, b, rounding_mode), out)
+
+
+def _div(a, b, rounding_mode):
     if rounding_mode is not None:
         if rounding_mode == "trunc":
             return _trunc_div(a, b)
@@ -230,11 +242,11 @@ class FmodBackward0(Op):
         return g, -g * a.div(b, rounding_mode="trunc")
 
 
-def remainder(a, b):
+def remainder(a, b, *, out=None):
     a, b = promote(a, b)
     if not a._dtype.is_floating_point:
         _int_zero_check(b)
-    return run(RemainderBackward0(), a, b)
+    return _out(run(RemainderBackward0(), a, b), out)
 
 
 def fmod(a, b):
@@ -244,7 +256,11 @@ def fmod(a, b):
     return run(FmodBackward0(), a, b)
 
 
-def pow(a, b):
+def pow(a, b, *, out=None):
+    return _out(_pow(a, b), out)
+
+
+def _pow(a, b):
     if not is_tensor(a):
         dt = result_dtype(a, b)
         return run(ScalarPowBackward(a), b.to(dt))
@@ -285,34 +301,35 @@ def _compare(ufunc, a, b):
     return run(Compare(ufunc), a.detach(), b.detach())
 
 
-def eq(a, b):
-    return _compare(np.equal, a, b)
+def eq(a, b, *, out=None):
+    return _out(_compare(np.equal, a, b), out)
 
 
-def ne(a, b):
-    return _compare(np.not_equal, a, b)
+def ne(a, b, *, out=None):
+    return _out(_compare(np.not_equal, a, b), out)
 
 
-def lt(a, b):
-    return _compare(np.less, a, b)
+def lt(a, b, *, out=None):
+    return _out(_compare(np.less, a, b), out)
 
 
-def le(a, b):
-    return _compare(np.less_equal, a, b)
+def le(a, b, *, out=None):
+    return _out(_compare(np.less_equal, a, b), out)
 
 
-def gt(a, b):
-    return _compare(np.greater, a, b)
+def gt(a, b, *, out=None):
+    return _out(_compare(np.greater, a, b), out)
 
 
-def ge(a, b):
-    return _compare(np.greater_equal, a, b)
+def ge(a, b, *, out=None):
+    return _out(_compare(np.greater_equal, a, b), out)
 
 
 def _bitwise(ufunc, a, b, opname):
     a, b = promote(a, b)
     if a._dtype.is_floating_point or a._dtype.is_complex:
-        raise RuntimeError("\"%s_cpu\" not implemented for '%s'" % (opname, _legacy_name(a._dtype)))
+        raise NotImplementedError("\"%s_cpu\" not implemented for '%s'"
+                                  % (opname, _legacy_name(a._dtype)))
     return run(Compare(ufunc), a.detach(), b.detach())
 
 
@@ -348,7 +365,8 @@ class Invert(Op):
 
 def bitwise_not(a):
     if a._dtype.is_floating_point or a._dtype.is_complex:
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for '%s'" % _legacy_name(a._dtype))
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
     return run(Invert(), a.detach())
 
 

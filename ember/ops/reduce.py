@@ -1,4 +1,5 @@
 """Reductions: sum, mean, prod, var/std, max/min (with indices), all/any, cumsum, ..."""
+import builtins
 import collections
 
 import numpy as np
@@ -205,7 +206,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     mu = x.mean(dim if dim is not None else None, keepdim=True) if dims else x
     diff = x - mu
     sq = (diff * diff.conj()).real if x._dtype.is_complex else diff * diff
-    r = sq.sum(dim if dim is not None else None, keepdim) / max(n - c, 0)
+    r = sq.sum(dim if dim is not None else None, keepdim) / builtins.max(n - c, 0)
     return r
 
 

@@ -132,7 +132,7 @@ def unary(name, x):
         x = x.to(D.get_default_dtype())
     elif name in ("floor", "ceil", "trunc", "round", "frac") and not dt.is_floating_point:
         if name == "frac":
-            raise RuntimeError("\"frac_cpu\" not implemented for '%s'" % dt._legacy[:-6])
+            raise NotImplementedError("\"frac_cpu\" not implemented for '%s'" % dt._legacy[:-6])
         return x.clone()
     out = run(Unary(name), x)
     if x._dtype is D.bfloat16:
