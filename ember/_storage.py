@@ -10,10 +10,14 @@ from . import _dtype as D
 
 
 def root_of(a):
-    """The array that owns `a`'s memory."""
-    while isinstance(a.base, type(a)):
-        a = a.base
-    return a
+    """The array that owns `a`'s memory (looking through as_strided's wrapper objects)."""
+    while True:
+        b = a.base
+        if b is not None and not isinstance(b, type(a)):
+            b = getattr(b, "base", None)
+        if not isinstance(b, type(a)):
+            return a
+        a = b
 
 
 def _ptr(a):

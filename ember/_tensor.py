@@ -170,7 +170,12 @@ class Tensor(metaclass=_LegacyMeta):
 
     # --- memory -----------------------------------------------------------------------------
     def stride(self, dim=None):
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        a = self._data
+        st = [s // a.itemsize for s in a.strides]
+        for i in range(a.ndim - 1, -1, -1):
+            if st[i] == 0 and a.shape[i] == 1:  # a new axis: PyTorch gives it the next dim's span
+                st[i] = st[i + 1] * a.shape[i + 1] if i + 1 < a.ndim else 1
+        st = tuple(st)
         if dim is None:
             return st
         from .ops._op import norm_dim

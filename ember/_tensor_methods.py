@@ -41,6 +41,7 @@ METHODS = {
     "isinf": pointwise.isinf, "isfinite": pointwise.isfinite, "isposinf": pointwise.isposinf,
     "isneginf": pointwise.isneginf, "isreal": pointwise.isreal, "round": pointwise.round,
     "conj": pointwise.conj, "sigmoid": pointwise.sigmoid,
+    "where": lambda self, condition, other: pointwise.where(condition, self, other),
     # reductions
     "sum": reduce.sum, "nansum": reduce.nansum, "mean": reduce.mean, "nanmean": reduce.nanmean,
     "prod": reduce.prod, "cumsum": reduce.cumsum, "cumprod": reduce.cumprod, "var": reduce.var,
@@ -220,8 +221,7 @@ def sum_to_size(self, *size):
         if n != 1 and n != shape[lead + i]:
             raise RuntimeError("size {%s} is not expandable to size {%s}."
                                % (", ".join(map(str, size)), ", ".join(map(str, shape))))
-    r = self.sum(dims, keepdim=True) if dims else self
-    return r.reshape(size) if r._data.shape != size else r
+    return self.sum(dims, keepdim=True).view(size) if dims else self
 
 
 def expand_as(self, other):

@@ -76,7 +76,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-06, atol=1e-05, rto
                   masked=False):
     """Checks second derivatives: gradcheck of the function inputs -> first gradients."""
     from . import grad
-    from .._creation import randn_like
+    from .._random_factories import randn_like
     inputs = _as_tuple(inputs)
     outs = _as_tuple(func(*inputs))
     if grad_outputs is None:

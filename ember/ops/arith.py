@@ -131,13 +131,22 @@ def add(a, b, alpha=1, *, out=None):
     return _out(run(AddBackward0(), a, b), out)
 
 
+def _is_bool(x):
+    return isinstance(x, bool) or is_tensor(x) and x._dtype is D.bool_
+
+
 def sub(a, b, alpha=1, *, out=None):
+    a0, b0 = a, b
     if alpha != 1:
         b = b * alpha
     a, b = promote(a, b)
     if a._dtype is D.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a0) or _is_bool(b0):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     return _out(run(SubBackward0(), a, b), out)
 
 

@@ -11,8 +11,6 @@ def _name(a, b):
         return "DotBackward0"
     if a.ndim == 2 and b.ndim == 1:
         return "MvBackward0"
-    if a.ndim == 3 and b.ndim == 3:
-        return "BmmBackward0"
     return "UnsafeViewBackward0"
 
 
@@ -97,7 +95,10 @@ def bmm(a, b, *, out=None):
     if a.shape[0] != b.shape[0]:
         raise RuntimeError("batch1 and batch2 must have same number of batches, got %d and %d"
                            % (a.shape[0], b.shape[0]))
-    return matmul(a, b, out=out)
+    r = matmul(a, b, out=out)
+    if r.grad_fn is not None:
+        r.grad_fn.node = "BmmBackward0"
+    return r
 
 
 def mv(a, v):

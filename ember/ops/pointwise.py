@@ -121,22 +121,32 @@ class MaximumBackward(Op):
         return self._name
 
 
+def _need_tensor(name, b):
+    if not is_tensor(b):
+        raise TypeError("%s(): argument 'other' (position 2) must be Tensor, not %s"
+                        % (name, type(b).__name__))
+
+
 def maximum(a, b):
+    _need_tensor("maximum", b)
     a, b = promote(a, b)
     return run(MaximumBackward(np.maximum, "MaximumBackward0"), a, b)
 
 
 def minimum(a, b):
+    _need_tensor("minimum", b)
     a, b = promote(a, b)
     return run(MaximumBackward(np.minimum, "MinimumBackward0"), a, b)
 
 
 def fmax(a, b):
+    _need_tensor("fmax", b)
     a, b = promote(a, b)
     return run(MaximumBackward(np.fmax, "FmaxBackward0"), a, b)
 
 
 def fmin(a, b):
+    _need_tensor("fmin", b)
     a, b = promote(a, b)
     return run(MaximumBackward(np.fmin, "FminBackward0"), a, b)
 

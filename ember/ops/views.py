@@ -264,7 +264,11 @@ class IndexViewOp(ViewOp):
         from .index import place
         return place(g, self.in_shape, self.key)
 
+    node_name = None   # set by split/chunk/unbind, whose outputs PyTorch records as one node
+
     def name(self):
+        if self.node_name:
+            return self.node_name
         key = self.key if isinstance(self.key, tuple) else (self.key,)
         for k in reversed(key):
             if isinstance(k, int):
@@ -489,8 +493,13 @@ def split(x, split_size_or_sections, dim=0):
                                "tensor's size at dimension %d), but got split_sizes=%s"
                                % (n, dim, sizes))
     out, start = [], 0
+    name = "SplitBackward0" if isinstance(split_size_or_sections, int) else \
+        "SplitWithSizesBackward0"
     for s in sizes:
-        out.append(narrow(x, dim, start, s))
+        piece = narrow(x, dim, start, s)
+        if piece.grad_fn is not None:
+            piece.grad_fn.node_name = name
+        out.append(piece)
         start += s
     return tuple(out)
 
@@ -525,7 +534,11 @@ def tensor_split(x, indices_or_sections, dim=0):
 
 def unbind(x, dim=0):
     dim = norm_dim(dim, x._data.ndim)
-    return tuple(select(x, dim, i) for i in range(x._data.shape[dim]))
+    out = tuple(select(x, dim, i) for i in range(x._data.shape[dim]))
+    for o in out:
+        if o.grad_fn is not None:
+            o.grad_fn.node_name = "UnbindBackward0"
+    return out
 
 
 def swapaxes(x, a, b):
