@@ -46,7 +46,7 @@ class Node:
         return type(self).__name__
 
     def __repr__(self):
-        return "<%s object at %#x>" % (self.name(), id(self))
+        return "<%s object at %#x>" % (self.name().split("::")[-1], id(self))
 
     # --- saved tensors --------------------------------------------------------------------
     def save_for_backward(self, *tensors):
@@ -130,6 +130,12 @@ class AccumulateGrad(Node):
     @property
     def variable(self):
         return self._variable()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad object at %#x>" % id(self)
 
     def backward(self, grad):  # accumulation itself lives in the engine (it needs create_graph)
         return ()

@@ -35,6 +35,10 @@ class Op(Node):
     def forward(self, *arrays):
         raise NotImplementedError
 
+    def to_save(self, inputs):
+        """The tensors backward will read (None where not needed); default: saved_inputs."""
+        return [inputs[i] for i in self.saved_inputs]
+
     def backward(self, *grads):
         raise NotImplementedError("the derivative for '%s' is not implemented." % self.name())
 
@@ -55,7 +59,7 @@ def _record(op, inputs, out):
     op.next_functions = tuple([edge_of(t) for t in inputs])
     op._in_meta = [(t.shape, t._dtype) if t._rg else None for t in inputs]
     if op.saved_inputs:
-        op.save_for_backward(*[inputs[i] for i in op.saved_inputs])
+        op.save_for_backward(*op.to_save(inputs))
     if op.n_outputs == 1:
         res = wrap(out)
         res._rg, res.grad_fn = True, op

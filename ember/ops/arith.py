@@ -24,16 +24,25 @@ class SubBackward0(Op):
 class MulBackward0(Op):
     saved_inputs = (0, 1)
 
+    def to_save(self, inputs):
+        a, b = inputs  # each input's gradient needs only the other one
+        return (a if b._rg else None, b if a._rg else None)
+
     def forward(self, a, b):
         return a * b
 
     def backward(self, g):
         a, b = self.saved_tensors
-        return g * b.conj(), g * a.conj()
+        return (g * b.conj() if b is not None else None,
+                g * a.conj() if a is not None else None)
 
 
 class DivBackward0(Op):
     saved_inputs = (0, 1)
+
+    def to_save(self, inputs):
+        a, b = inputs
+        return (a if b._rg else None, b)
 
     def forward(self, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -41,7 +50,7 @@ class DivBackward0(Op):
 
     def backward(self, g):
         a, b = self.saved_tensors
-        return g / b, -g * a / (b * b)
+        return g / b, (-g * a / (b * b) if a is not None else None)
 
 
 class NegBackward0(Op):

@@ -78,6 +78,9 @@ class CopySlices(Op):
     def __init__(self, view_fn, shape):
         self.view_fn, self.shape = view_fn, shape
 
+    def name(self):
+        return "torch::autograd::CopySlices"
+
     def backward(self, g):
         from .._tensor import Tensor
         mask = Tensor._make(np.zeros(self.shape, dtype=np.bool_))

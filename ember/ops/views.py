@@ -269,13 +269,16 @@ class IndexViewOp(ViewOp):
     def name(self):
         if self.node_name:
             return self.node_name
+        # PyTorch applies the key left to right; the last real step names the node
         key = self.key if isinstance(self.key, tuple) else (self.key,)
         for k in reversed(key):
+            if k is None:
+                return "UnsqueezeBackward0"
             if isinstance(k, int):
                 return "SelectBackward0"
-            if isinstance(k, slice):
+            if isinstance(k, slice) and k != slice(None):
                 return "SliceBackward0"
-        return "AliasBackward0" if not key else "UnsqueezeBackward0"
+        return "AliasBackward0"
 
 
 def basic_index(x, key):
