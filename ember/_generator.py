@@ -4,31 +4,39 @@ PyTorch draws all CPU random numbers from one Mersenne Twister (mt19937)
 per generator, and every sampler (``torch.rand``, ``randn``, ``randint``,
 ``randperm``, ``bernoulli``, ``multinomial`` ...) turns the 32-bit words of
 that stream into values with a fixed recipe.  This module reproduces both
-the stream and the recipes, so that after ``manual_seed(s)`` the same calls
-give the same numbers as PyTorch 2.13 on CPU, bit for bit where the recipe
-only uses exactly rounded arithmetic.
+the stream and the recipes: after ``manual_seed(s)`` the same calls give the
+same numbers as PyTorch 2.13 on CPU, bit for bit, and leave the stream at
+the same place (for contiguous tensors).
 
-Speed: the tempered mt19937 output is produced by ``numpy.random.MT19937``
-(the same algorithm); we only compute the seeding ourselves and translate
-between PyTorch's state layout and NumPy's.
+Speed: the tempered mt19937 output comes from ``numpy.random.MT19937`` (the
+same algorithm); we only compute the seeding ourselves and translate between
+PyTorch's state layout and NumPy's.
 
-Two recipes depend on the machine PyTorch runs on:
+Floating-point notes: PyTorch's CPU kernels are compiled with FMA
+contraction, so ``a * b + c`` is rounded once; ``_fma32``/``_fma64`` do the
+same.  A double converted to float16 goes through float32, as in C++.
 
-* ``randn`` for float32 tensors of 16 or more elements uses an AVX2
-  vectorised Box-Muller with polynomial ``log``/``sin``/``cos``; we emulate
-  the AVX2 version (what PyTorch uses on x86-64 CPUs with AVX2).
-* on Intel CPUs with MKL, PyTorch may route ``bernoulli_(float p)`` and
-  ``exponential_`` to MKL's own generator; we follow the portable mt19937
-  path, which is what PyTorch uses elsewhere (e.g. AMD and ARM CPUs).
+Known limits (everything else matched PyTorch 2.13 exactly in testing):
 
-Floating-point notes for readers: PyTorch's kernels are compiled with FMA
-contraction, so ``a * b + c`` is rounded once.  ``_fma32``/``_fma64``
-reproduce that exactly.
+* ``randn`` for float32/float16 tensors of 16 or more elements uses an
+  AVX2 Box-Muller with polynomial log/sin/cos, which we emulate exactly.
+  PyTorch on CPUs/builds without AVX2 uses libm's ``logf``/``cosf``/``sinf``
+  instead; set ``USE_AVX2_NORMAL = False`` to approximate that path.
+* On Intel CPUs PyTorch may send ``bernoulli_(float p)`` and
+  ``exponential_`` to MKL's own generator; we follow the mt19937 path that
+  PyTorch uses on other CPUs (AMD, ARM).
+* ``multinomial`` without replacement: when more samples are asked than
+  there are non-zero probabilities, the order among the zero-probability
+  picks (a tie in ``topk``) may differ.
+* ``poisson`` uses Python's ``math.lgamma``, which can differ from glibc's in
+  the last bit; that could flip an accept/reject decision only in
+  vanishingly rare cases.
 """
 
 import array
 import math
 import os
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -38,7 +46,6 @@ __all__ = ["Generator", "default_generator"]
 DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val
 
 _N = 624  # words in the mt19937 state
-_U32 = np.uint64(0xFFFFFFFF)
 
 # Byte layout of torch.Generator().get_state(): the C struct
 # CPUGeneratorImplState (legacy THGenerator fields + float normal cache).
@@ -73,8 +80,9 @@ def _two_sum(a, b, s):
 def _fma32(a, b, c):
     """float32 fused multiply-add, round(a * b + c) with one rounding.
 
-    The float32 product is exact in float64; the float64 sum is rounded once
-    more, and we undo the rare double-rounding error with its exact residue.
+    The float32 product is exact in float64.  The float64 sum is rounded "to
+    odd" (exact value kept, else the neighbour with an odd last bit), which
+    makes the final rounding to float32 the correct one.
     """
     a = np.asarray(a, np.float32).astype(np.float64)
     b = np.asarray(b, np.float32).astype(np.float64)
@@ -85,10 +93,9 @@ def _fma32(a, b, c):
         err = _two_sum(p, c, s)
         inexact = (err != 0) & np.isfinite(err)
         if np.any(inexact):
-            # The true value lies strictly between s and its neighbour in the
-            # direction of err; rounding that neighbour to float32 is right.
+            even = (s.view(np.uint64) & np.uint64(1)) == 0
             toward = np.nextafter(s, np.where(err > 0, np.inf, -np.inf))
-            s = np.where(inexact, toward, s)
+            s = np.where(inexact & even, toward, s)
         return s.astype(np.float32)
 
 
@@ -136,6 +143,23 @@ def _cast(x, dtype):
         if np.dtype(dtype) == np.float16:
             x = x.astype(np.float32)
         return x.astype(dtype)
+
+
+def _compute_dtype(out, other):
+    """dtype of ``out.op_(other)``: float operands promote, ints follow out."""
+    return np.promote_types(out.dtype, other.dtype) if other.dtype.kind == "f" else out.dtype
+
+
+def _inplace_mul(out, other):
+    """``out.mul_(other)`` for a float tensor ``out`` (result keeps out's dtype)."""
+    ct = _compute_dtype(out, other)
+    return (out.astype(ct) * other.astype(ct)).astype(out.dtype)
+
+
+def _inplace_add(out, other):
+    """``out.add_(other)`` for a float tensor ``out`` (result keeps out's dtype)."""
+    ct = _compute_dtype(out, other)
+    return (out.astype(ct) + other.astype(ct)).astype(out.dtype)
 
 
 # --------------------------------------------------------------------------
@@ -201,23 +225,23 @@ def _box_muller_16_avx2(u, mean, std):
 
 
 def _box_muller_16(u, mean, std):
-    """Plain C++ normal_fill_16 for float64 (and float32 without AVX2)."""
+    """Plain C++ ``normal_fill_16`` on blocks of 16 uniforms (float64, or
+    float32 without AVX2)."""
     if u.dtype == np.float64:
         radius = np.sqrt(-2 * np.log(1 - u[:, :8]))
         theta = (2 * math.pi) * u[:, 8:]
         return np.concatenate([_fma64(radius * np.cos(theta), std, mean),
                                _fma64(radius * np.sin(theta), std, mean)], axis=1)
-    # float32 / float16: std::log etc. on float32 (glibc's logf/cosf/sinf are
-    # approximated here by float64 math rounded to float32).
-    dt = u.dtype
-    u1 = (_f32(1) - u[:, :8].astype(np.float32)).astype(dt)
-    radius = np.sqrt(_f32(-2) * np.log(u1.astype(np.float64)).astype(np.float32)).astype(dt)
-    theta = ((2 * math.pi) * u[:, 8:].astype(np.float64)).astype(dt)
-    cos = np.cos(theta.astype(np.float64)).astype(np.float32)
-    sin = np.sin(theta.astype(np.float64)).astype(np.float32)
-    r32 = radius.astype(np.float32)
-    return np.concatenate([_fma32(r32 * cos, std, mean), _fma32(r32 * sin, std, mean)],
-                          axis=1).astype(dt)
+    # float32 (PyTorch builds without AVX2): std::log/cos/sin in float; we
+    # use float64 math rounded to float32, which can differ from glibc's
+    # logf/cosf/sinf in the last bit.
+    log_u1 = np.log((_f32(1) - u[:, :8]).astype(np.float64)).astype(np.float32)
+    radius = np.sqrt(_f32(-2) * log_u1)
+    theta = ((2 * math.pi) * u[:, 8:].astype(np.float64)).astype(np.float32)
+    theta64 = theta.astype(np.float64)
+    cos, sin = np.cos(theta64).astype(np.float32), np.sin(theta64).astype(np.float32)
+    return np.concatenate([_fma32(radius * cos, std, mean),
+                           _fma32(radius * sin, std, mean)], axis=1)
 
 
 # --------------------------------------------------------------------------
@@ -251,7 +275,12 @@ def _shape_tuple(shape):
 
 
 class Generator:
-    """NumPy twin of ``torch.Generator()`` on CPU (mt19937)."""
+    """NumPy twin of ``torch.Generator()`` on CPU (mt19937).
+
+    Seeding and state mirror ``torch.Generator``.  The samplers take the
+    output ``shape`` and NumPy dtype and return a new array filled exactly
+    as PyTorch fills a contiguous CPU tensor of that shape and dtype.
+    """
 
     def __init__(self, device="cpu"):
         self.device = device
@@ -316,7 +345,8 @@ class Generator:
         if not (int(rec["seeded"]) and 0 < left <= _N and nxt <= _N):
             raise RuntimeError("Invalid mt19937 state")
         # torch serves words state[next], state[next+1], ... and twists when
-        # `left` runs out; in a consistent state next == 625 - left.
+        # `left` runs out.  Every state torch itself produces has
+        # next == 625 - left (or left == 1), so `left` alone sets our position.
         self._set_engine(rec["state"].astype(np.uint32), _N + 1 - left, nxt)
         self._seed = int(rec["seed"])
         self._next_double_normal = float(rec["normal_y"]) if int(rec["normal_is_valid"]) else None
@@ -338,14 +368,11 @@ class Generator:
         return (w[:, 0] << np.uint64(32)) | w[:, 1]
 
     def _uniform01(self, n, dtype):
-        """n draws of ``uniform_real_distribution<T>(0, 1)``: T's mantissa bits."""
-        dtype = np.dtype(dtype)
-        if dtype == np.float64:
+        """n draws of ``uniform_real_distribution<T>(0, 1)`` for T = float
+        (24 bits of one word) or double (53 bits of a 64-bit draw)."""
+        if np.dtype(dtype) == np.float64:
             return (self._random64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
-        digits = 24 if dtype == np.float32 else 11
-        mask = np.uint64((1 << digits) - 1)
-        x = (self._random32(n) & mask).astype(np.float32) * _f32(2.0 ** -digits)
-        return x.astype(dtype)
+        return (self._random32(n) & np.uint64((1 << 24) - 1)).astype(np.float32) * _f32(2.0 ** -24)
 
     def _normal_doubles(self, n):
         """n draws of ``normal_distribution<double>(0, 1)`` incl. its cache.
@@ -387,7 +414,7 @@ class Generator:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, "
                                f"but found from={low} > to={high}")
         n = math.prod(shape)
-        if low == 0.0 and high == 1.0:  # torch.rand: x * 1 + 0 is exact
+        if low == 0.0 and high == 1.0 and dtype != np.float16:  # x * 1 + 0 is exact
             return self._uniform01(n, dtype).reshape(shape)
         if dtype == np.float64:
             x = self._uniform01(n, np.float64)
@@ -412,20 +439,19 @@ class Generator:
         dtype = np.dtype(np_dtype)
         if dtype not in (np.float16, np.float32, np.float64):
             raise RuntimeError(f'"normal_kernel_cpu" not implemented for {dtype}')
-        mean_is_arr = np.ndim(mean) > 0 or isinstance(mean, np.ndarray)
-        std_is_arr = np.ndim(std) > 0 or isinstance(std, np.ndarray)
+        mean_is_arr = isinstance(mean, np.ndarray) or np.ndim(mean) > 0
+        std_is_arr = isinstance(std, np.ndarray) or np.ndim(std) > 0
         if std_is_arr:
-            std_arr = np.asarray(std)
-            if std_arr.size and np.min(std_arr) < 0:
+            std = np.asarray(std)
+            if std.size and np.min(std) < 0:
                 raise RuntimeError("normal expects all elements of std >= 0.0")
             z = self._normal_kernel(shape, dtype, 0.0, 1.0)
-            out = z * std_arr.astype(dtype)
-            return (out + np.asarray(mean).astype(dtype)).astype(dtype)
+            return _inplace_add(_inplace_mul(z, std), np.asarray(mean))
         if float(std) < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {float(std)}")
         if mean_is_arr:
             z = self._normal_kernel(shape, dtype, 0.0, float(std))
-            return (z + np.asarray(mean).astype(dtype)).astype(dtype)
+            return _inplace_add(z, np.asarray(mean))
         return self._normal_kernel(shape, dtype, float(mean), float(std))
 
     def _normal_kernel(self, shape, dtype, mean, std):
@@ -572,7 +598,7 @@ class Generator:
         shape = _shape_tuple(shape)
         dtype = np.dtype(np_dtype)
         n = math.prod(shape)
-        if isinstance(p, np.ndarray) and p.ndim >= 0 and not np.isscalar(p):
+        if isinstance(p, np.ndarray):
             p_arr = np.broadcast_to(p, shape)
             if p_arr.dtype == np.float64:
                 u = self._uniform01(n, np.float64)
@@ -771,16 +797,22 @@ def _update_to(high, dtype):
 
 
 def _check_in_range(low, high_inc, dtype):
+    """Bounds checks of ``random_(from, to)`` (to - 1 is ``high_inc``)."""
     if dtype.kind == "f":
         lo, hi = float(np.finfo(dtype).min), float(np.finfo(dtype).max)
     elif dtype == np.bool_:
         lo, hi = 0, 1
     else:
         lo, hi = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
-    if not lo <= low <= hi:
-        raise RuntimeError(f"from is out of bounds for {dtype}")
-    if not lo <= high_inc <= hi:
-        raise RuntimeError(f"to - 1 is out of bounds for {dtype}")
+    for name, v in (("from", low), ("to - 1", high_inc)):
+        if not lo <= v <= hi:
+            raise RuntimeError(f"{name} is out of bounds for {dtype}")
+        if dtype.kind == "f":
+            digits = {2: 11, 4: 24, 8: 53}[dtype.itemsize]
+            if not -(1 << digits) <= v <= (1 << digits):
+                warnings.warn(f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to "
+                              f"precision limitations {dtype} can support discrete uniform "
+                              "distribution only within this range.", UserWarning, stacklevel=3)
 
 
 default_generator = Generator()
