@@ -34,6 +34,7 @@ def scatter_add_array(g, idx, in_shape, nd):
     lead = in_shape[:len(in_shape) - nd]
     size = math.prod(in_shape[len(in_shape) - nd:])
     rows = math.prod(lead)
+    idx = np.broadcast_to(idx, g.shape)
     flat_idx = _flat(idx, nd).reshape(rows, -1) + (np.arange(rows) * size)[:, None]
     gv = _flat(g, nd).reshape(rows, -1)
     if g.dtype.kind == "c":
