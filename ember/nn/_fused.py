@@ -1,0 +1,60 @@
+"""`Fused`: the shape of the hot nn ops (linear, softmax, losses, normalisation, ...).
+
+Such an op computes its forward on arrays and, for an ordinary ``backward()``, its input
+gradients on arrays too (``grad_arrays``): one NumPy pass, no intermediate Tensors. When
+the backward itself is being recorded (``create_graph=True``), it instead differentiates
+``composite`` -- the same function written with ember ops -- so higher-order gradients
+stay exact:
+
+    class Scale(Fused):
+        def forward(self, x):
+            return x * 2
+        def grad_arrays(self, g):
+            return (g * 2,)
+        def composite(self, x):
+            return x * 2
+"""
+from ..autograd import grad_mode
+from ..ops._op import Op, run, wrap
+
+_state = grad_mode.state
+
+
+class Fused(Op):
+    """An op with an array-level backward and a composite form for double backward."""
+
+    def grad_arrays(self, *grads):
+        """Gradients of the inputs (arrays or None) from the output gradient arrays."""
+        raise NotImplementedError
+
+    def composite(self, *inputs):
+        """The forward written with ember ops (used only under ``create_graph=True``)."""
+        raise NotImplementedError("double backward of %s is not implemented" % self.name())
+
+    def backward(self, *grads):
+        saved = self.saved_tensors  # checks that no input was modified in place
+        if not _state.enabled:
+            out = self.grad_arrays(*[g._data for g in grads])
+            return tuple(None if a is None else wrap(a) for a in out)
+        return self._graph_backward(saved, grads)
+
+    def _graph_backward(self, inputs, grads):
+        from ..autograd import grad
+        wanted = [i for i, m in enumerate(self._in_meta) if m is not None]
+        with grad_mode.enable_grad():
+            out = self.composite(*inputs)
+        outs = out if isinstance(out, tuple) else (out,)
+        n = self.differentiable_outputs or len(outs)
+        pairs = [(o, g) for o, g in zip(outs[:n], grads) if o.requires_grad]
+        got = grad([o for o, _ in pairs], [inputs[i] for i in wanted], [g for _, g in pairs],
+                   create_graph=True, allow_unused=True)
+        result = [None] * len(inputs)
+        for i, g in zip(wanted, got):
+            result[i] = g
+        return tuple(result)
+
+
+def apply(op, *inputs):
+    """Runs a `Fused` op, saving all its inputs (the composite backward needs them)."""
+    op.saved_inputs = tuple(range(len(inputs)))
+    return run(op, *inputs)

@@ -1,0 +1,117 @@
+"""``nn.Parameter`` and ``nn.Buffer``: tensors that a Module registers when they are assigned.
+
+A Parameter is a Tensor subclass sharing the memory (and version counter) of the tensor it
+was made from. Ops on a Parameter return plain Tensors, as in PyTorch.
+"""
+from collections import OrderedDict
+
+from .._tensor import Tensor
+
+__all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer"]
+
+
+def _alias(cls, data):
+    """A new `cls` instance over `data`'s memory, outside the autograd graph."""
+    t = object.__new__(cls)
+    t._data = data._data
+    t._dtype = data._dtype
+    if data._vc is None:
+        data._vc = [0]
+    t._vc = data._vc
+    return t
+
+
+class Parameter(Tensor):
+    """A Tensor that is a module parameter: assigning it to a Module attribute registers it.
+    ``requires_grad`` defaults to True, even under ``no_grad``."""
+
+    _is_param = True
+
+    def __new__(cls, data=None, requires_grad=True):
+        if data is None:
+            from .._creation import empty
+            data = empty(0)
+        t = _alias(cls, data)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+    def __init__(self, data=None, requires_grad=True):
+        pass
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.data.clone(), self.requires_grad)
+        memo[id(self)] = result
+        return result
+
+    def __repr__(self):
+        from .._tensor_str import tensor_repr
+        return tensor_repr(self, prefix="Parameter containing:\ntensor(")
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild_parameter, (self.data, self.requires_grad, OrderedDict()))
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks):
+    """Unpickles a Parameter (``torch._utils._rebuild_parameter``)."""
+    return Parameter(data, requires_grad)
+
+
+class _BufferMeta(type(Tensor)):
+    """Makes ``isinstance(t, nn.Buffer)`` true for the tensors ``Buffer(...)`` returns."""
+
+    def __instancecheck__(cls, obj):
+        if cls is Buffer:
+            return isinstance(obj, Tensor) and getattr(obj, "_is_buffer", False)
+        return super().__instancecheck__(obj)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """A Tensor that assigning to a Module attribute registers as a buffer (``persistent``
+    says whether it goes into the state dict). The result is a plain Tensor."""
+
+    def __new__(cls, data=None, *, persistent=True):
+        if data is None:
+            from .._creation import empty
+            data = empty(0)
+        t = data.detach()
+        if data.requires_grad:
+            t.requires_grad_(True)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (lazy modules); ember only provides the type."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        from .._creation import empty
+        return Parameter.__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+
+    def materialize(self, shape, device=None, dtype=None):
+        from .._creation import empty
+        data = empty(shape, device=device or self.device, dtype=dtype or self.dtype)
+        self._data, self._dtype = data._data, data._dtype
+        self.__class__ = self.cls_to_become
+
+
+class UninitializedBuffer(Tensor):
+    """A buffer whose shape is not known yet (lazy modules); ember only provides the type."""
+
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        from .._creation import empty
+        t = _alias(cls, empty(0, device=device, dtype=dtype))
+        t.persistent = persistent
+        return t
+
+
+def is_lazy(param):
+    """Whether `param` is an uninitialized parameter or buffer."""
+    return isinstance(param, (UninitializedParameter, UninitializedBuffer))
