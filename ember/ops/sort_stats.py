@@ -1,0 +1,284 @@
+"""Order statistics: median, nanmedian, mode, quantile, nanquantile."""
+import numpy as np
+
+from ._op import Op, is_tensor, norm_dim, run
+from .reduce import RETURN_TYPES
+
+
+def _T(a):
+    from .._tensor import Tensor
+    return Tensor._make(a)
+
+
+def _sorting():
+    from . import sorting
+    return sorting
+
+
+# --- median / nanmedian over all elements ---------------------------------------------------------
+
+class MedianBackward0(Op):
+    """The lower median of all elements; the gradient is shared evenly by the values equal to
+    it (by the NaNs when it is NaN)."""
+    saved_inputs = (0,)
+    saves_output = True
+
+    def __init__(self, ignore_nan):
+        self.ignore_nan = ignore_nan
+
+    def forward(self, a):
+        flat = a.reshape(-1)
+        if flat.size == 0:
+            return np.asarray(np.nan, dtype=a.dtype) if a.dtype.kind == "f" else \
+                np.zeros((), dtype=a.dtype)
+        if flat.dtype.kind in "fc":
+            nans = np.isnan(flat)
+            if nans.any():
+                if not self.ignore_nan or nans.all():
+                    return np.asarray(np.nan, dtype=a.dtype)
+                flat = flat[~nans]
+        k = (flat.size - 1) // 2
+        return np.asarray(np.partition(flat, k)[k])
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        out = self.saved_output
+        mask = x.isnan() if bool(out.isnan()) else x == out
+        mask = mask.to(g.dtype)
+        return mask * (g / mask.sum())
+
+    def name(self):
+        return "NanmedianBackward0" if self.ignore_nan else "MedianBackward0"
+
+
+# --- median / nanmedian / mode along a dim --------------------------------------------------------
+
+class MedianBackward1(Op):
+    """Selects one value per row (median, nanmedian, mode); its gradient goes to that position."""
+    n_outputs = 2
+    differentiable_outputs = 1
+
+    def __init__(self, dim, keepdim, pick, node_name):
+        self.dim, self.keepdim, self.pick, self.node_name = dim, keepdim, pick, node_name
+
+    def name(self):
+        return self.node_name
+
+    def forward(self, a):
+        S = _sorting()
+        self.in_shape = a.shape
+        if a.ndim == 0:
+            self.idx = np.zeros((), dtype=np.int64)
+            return a.copy(), self.idx
+        d = self.dim
+        rows = S.rows_last(a, d)
+        idx = self.pick(rows) if rows.shape[0] else np.zeros(0, dtype=np.int64)
+        shape = np.moveaxis(a, d, -1).shape[:-1] + (1,)
+        idx = S.from_rows(np.asarray(idx, dtype=np.int64), shape, d)
+        vals = np.take_along_axis(a, idx, axis=d) if idx.size else np.zeros(idx.shape, a.dtype)
+        if not self.keepdim:
+            vals, idx = vals.squeeze(d), idx.squeeze(d)
+        self.idx = idx
+        return vals, idx
+
+    def backward(self, g, _):
+        if not len(self.in_shape):
+            return g
+        idx = _T(self.idx)
+        if not self.keepdim:
+            g, idx = g.unsqueeze(self.dim), idx.unsqueeze(self.dim)
+        return g.new_zeros(self.in_shape).scatter(self.dim, idx, g)
+
+
+def _pick_median(rows):
+    """Index of the lower median of each row in (value, position) order; a row with NaN
+    gives its first NaN."""
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1, kind="stable")
+    idx = order[:, (n - 1) // 2].copy()
+    if rows.dtype.kind in "fc":
+        nans = np.isnan(rows)
+        has = nans.any(axis=1)
+        idx[has] = nans[has].argmax(axis=1)
+    return idx
+
+
+def _pick_nanmedian(rows):
+    """Index of the lower median of each row's non-NaN values; an all-NaN row replays
+    PyTorch's nth_element to know which NaN it reports."""
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1, kind="stable")   # NaNs go last
+    if rows.dtype.kind not in "fc":
+        return order[:, (n - 1) // 2]
+    valid = (~np.isnan(rows)).sum(axis=1)
+    rank = np.where(valid > 0, (valid - 1) // 2, 0)
+    idx = order[np.arange(rows.shape[0]), rank]
+    S = _sorting()
+    for r in np.flatnonzero(valid == 0):
+        q = list(range(n))
+        S.sort_stl.nth_element(q, 0, lambda i, j: False)
+        idx[r] = q[0]
+    return idx
+
+
+def _pick_mode(rows):
+    """Index PyTorch reports for the most frequent value (the smallest of equally frequent
+    ones): the last of its run after PyTorch's std::sort of the row."""
+    S = _sorting()
+    nrows, n = rows.shape
+    order = np.argsort(rows, axis=1, kind="stable")
+    srt = np.take_along_axis(rows, order, axis=1)
+    idx = np.empty(nrows, dtype=np.int64)
+    replay = []
+    for r in range(nrows):
+        s = srt[r]
+        if s.dtype.kind in "fc" and np.isnan(s).any():
+            replay.append(r)
+            continue
+        ends = np.flatnonzero(np.append(s[1:] != s[:-1], True))
+        lengths = np.diff(np.append(-1, ends))
+        best = int(np.argmax(lengths))
+        idx[r] = order[r, ends[best]]
+        if n > 16 and lengths[best] > 1:
+            replay.append(r)
+    if len(replay) * n > S._EMULATE_LIMIT:
+        replay = []
+    for r in replay:
+        q = S.items(rows[r])
+        S.sort_stl.sort(q, lambda x, y: x[0] < y[0])
+        best_i, freq, best_f = 0, 0, 0
+        for j in range(n):
+            freq += 1
+            if j == n - 1 or q[j][0] != q[j + 1][0]:
+                if freq > best_f:
+                    best_i, best_f = q[j][1], freq
+                freq = 0
+        idx[r] = best_i
+    return idx
+
+
+def _dim_select(input, dim, keepdim, pick, name, kind):
+    nd = input._data.ndim
+    d = norm_dim(dim, nd)
+    if nd and input._data.shape[d] == 0 and input._data.size == 0 and _others(input, d):
+        raise IndexError("%s(): Expected reduction dim %d to have non-zero size." % (kind, d))
+    v, i = run(MedianBackward1(d, keepdim, pick, name), input)
+    return RETURN_TYPES[kind](v, i)
+
+
+def _others(x, d):
+    shape = list(x._data.shape)
+    del shape[d]
+    return int(np.prod(shape)) > 0 or len(shape) == 0
+
+
+def median(input, dim=None, keepdim=False, *, out=None):
+    """Lower median of all elements, or along `dim` with the index of the median."""
+    if dim is None:
+        return run(MedianBackward0(False), input)
+    return _dim_select(input, dim, keepdim, _pick_median, "MedianBackward1", "median")
+
+
+def nanmedian(input, dim=None, keepdim=False, *, out=None):
+    """median() ignoring NaN values."""
+    if dim is None:
+        return run(MedianBackward0(True), input)
+    return _dim_select(input, dim, keepdim, _pick_nanmedian, "NanmedianBackward1", "nanmedian")
+
+
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    """Most frequent value along `dim` (the smallest if several are) and an index of it."""
+    return _dim_select(input, dim, keepdim, _pick_mode, "ModeBackward0", "mode")
+
+
+# --- quantile / nanquantile -----------------------------------------------------------------------
+
+_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
+    from .. import _dtype as D
+    if input._data.size == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    scalar_q = not is_tensor(q)
+    if scalar_q:
+        if not 0 <= q <= 1:
+            raise RuntimeError("quantile() q must be in the range [0, 1] but got %s" % _num(q))
+    elif q._data.ndim > 1:
+        raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+    if input._dtype not in (D.float32, D.float64):
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if not scalar_q and q._dtype is not input._dtype:
+        raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+    if interpolation not in _MODES:
+        raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
+                           "midpoint or nearest, but got %s" % interpolation)
+    if not scalar_q and q._data.size and not ((q._data >= 0) & (q._data <= 1)).all():
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    nd = input._data.ndim
+    if dim is None:
+        x = input.reshape(-1)
+        out_shape = [1] * nd if keepdim else []
+    else:
+        d = norm_dim(dim, nd)
+        x = input.movedim(d, -1) if nd else input.reshape(1)
+        out_shape = list(input.shape)
+        if nd:
+            if keepdim:
+                out_shape[d] = 1
+            else:
+                del out_shape[d]
+    srt = x.sort(-1).values                                 # (..., n), NaN last
+    n = srt.shape[-1]
+    qv = _T(np.asarray(q, dtype=input._dtype.np)) if scalar_q else q.detach()
+    qv = qv.reshape(-1)                                     # (Q,)
+    lead = srt.shape[:-1]
+    srt = srt.reshape(lead + (1, n)) if len(lead) else srt.reshape(1, n)
+    nan = srt.detach().isnan()
+    if ignore_nan:
+        valid = (~nan).sum(-1).to(input._dtype)             # (..., 1)
+        ranks = qv * (valid - 1)
+        ranks = ranks.masked_fill(ranks < 0, 0)
+    else:
+        ranks = qv * (n - 1)
+        ranks = ranks.expand(nan.shape[:-1] + (qv.shape[0],)).masked_fill(nan.any(-1, True), n - 1)
+    ranks = ranks.detach()
+    if interpolation == "lower":
+        ranks = ranks.floor()
+    elif interpolation == "higher":
+        ranks = ranks.ceil()
+    elif interpolation == "nearest":
+        ranks = ranks.round()
+    below_i = ranks.long()
+    shape = ranks.shape
+    values = srt.expand(shape[:-1] + (n,)).gather(-1, below_i)
+    if interpolation in ("linear", "midpoint"):
+        above_i = ranks.ceil().long()
+        above = srt.expand(shape[:-1] + (n,)).gather(-1, above_i)
+        w = ranks - below_i.to(ranks.dtype) if interpolation == "linear" else \
+            ranks.new_full(shape, 0.5)
+        values = _lerp(values, above, w)
+    # values: (..., Q) -> (Q, ...) with the reduced shape
+    values = values.movedim(-1, 0).reshape([qv.shape[0]] + out_shape)
+    return values.reshape(out_shape) if scalar_q or q._data.ndim == 0 else values
+
+
+def _lerp(a, b, w):
+    """PyTorch's lerp formula (exact at both ends)."""
+    diff = b - a
+    return (a + w * diff).where(w < 0.5, b - diff * (1 - w))
+
+
+def _num(v):
+    return ("%g" % v) if v != int(v) else ("%d" % v)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """The q-th quantiles of `input` (over all elements or along `dim`), interpolated between
+    the sorted values with 'linear', 'lower', 'higher', 'midpoint' or 'nearest'."""
+    return _quantile(input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """quantile() ignoring NaN values."""
+    return _quantile(input, q, dim, keepdim, interpolation, True)

@@ -1,0 +1,118 @@
+"""Distinct values: unique, unique_consecutive (optionally of whole slices along a dim), isin.
+
+Like PyTorch, every NaN counts as distinct from every other value, and among equal values
+the first one in (stable) sorted order is kept. None of these is differentiable.
+"""
+import numpy as np
+
+from .. import _dtype as D
+from ._op import is_tensor, norm_dim, result_dtype
+
+
+def _T(a):
+    from .._tensor import Tensor
+    return Tensor._make(a)
+
+
+def _result(values, inverse, counts, return_inverse, return_counts):
+    if not return_inverse and not return_counts:
+        return values
+    out = (values,)
+    if return_inverse:
+        out += (inverse,)
+    if return_counts:
+        out += (counts,)
+    return out
+
+
+def _groups(starts, n):
+    """Run starts (boolean per position) -> (group id per position, length of each group)."""
+    ids = np.cumsum(starts) - 1
+    first = np.flatnonzero(starts)
+    counts = np.diff(np.append(first, n)).astype(np.int64)
+    return ids.astype(np.int64), counts, first
+
+
+def _unique_flat(a, consecutive):
+    """Distinct values of the 1-D array `a` (sorted unless consecutive), inverse and counts."""
+    n = a.size
+    if consecutive:
+        order = np.arange(n)
+        srt = a
+    else:
+        order = np.argsort(a, kind="stable")
+        srt = a[order]
+    starts = np.ones(n, dtype=bool)
+    if n > 1:
+        starts[1:] = srt[1:] != srt[:-1]
+    ids, counts, first = _groups(starts, n)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = ids
+    return srt[first], inverse, counts
+
+
+def _unique_slices(a, d, consecutive):
+    """Distinct slices of `a` along dim `d` (sorted lexicographically unless consecutive)."""
+    m = np.moveaxis(a, d, 0)
+    n = m.shape[0]
+    rows = m.reshape(n, -1)
+    if consecutive:
+        order = np.arange(n)
+    else:
+        order = np.lexsort(rows.T[::-1]) if rows.shape[1] else np.arange(n)
+    srt = rows[order]
+    starts = np.ones(n, dtype=bool)
+    if n > 1:
+        starts[1:] = (srt[1:] != srt[:-1]).any(axis=1)
+    ids, counts, first = _groups(starts, n)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = ids
+    out = m[order[first]] if n else m
+    return np.moveaxis(out, 0, d), inverse, counts
+
+
+def _unique(input, return_inverse, return_counts, dim, consecutive):
+    a = input._data
+    if dim is None:
+        vals, inv, counts = _unique_flat(a.reshape(-1), consecutive)
+        inv = inv.reshape(a.shape)
+    else:
+        d = norm_dim(dim, a.ndim)
+        if a.ndim == 0:
+            vals, inv, counts = a.reshape(1), np.zeros(1, np.int64), np.ones(1, np.int64)
+        else:
+            if a.size == 0 and a.shape[d] != 0:
+                raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                                   "unique cannot be applied")
+            vals, inv, counts = _unique_slices(a, d, consecutive)
+    return _result(_T(np.ascontiguousarray(vals)), _T(inv), _T(counts), return_inverse,
+                   return_counts)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct elements of `input` (or distinct slices along `dim`), sorted; optionally
+    where each input element went (inverse) and how often each occurs (counts)."""
+    return _unique(input, return_inverse, return_counts, dim, False)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """Collapses each run of consecutive equal elements (or slices along `dim`) to one."""
+    return _unique(input, return_inverse, return_counts, dim, True)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of `elements` occurs in `test_elements` (either may be a scalar)."""
+    if not is_tensor(elements) and not is_tensor(test_elements):
+        raise TypeError("isin() received an invalid combination of arguments - got (%s, %s), but "
+                        "expected one of:" % (type(elements).__name__,
+                                              type(test_elements).__name__))
+    for t in (elements, test_elements):
+        if is_tensor(t) and (t._dtype is D.bool_ or t._dtype.is_complex):
+            raise RuntimeError("Unsupported input type encountered for isin(): %s"
+                               % t._dtype._legacy[:-6])
+    dt = result_dtype(elements, test_elements)
+    e = elements._data if is_tensor(elements) else np.asarray(elements)
+    t = test_elements._data if is_tensor(test_elements) else np.asarray(test_elements)
+    r = np.isin(e.astype(dt.np, copy=False), t.astype(dt.np, copy=False).reshape(-1),
+                assume_unique=False, invert=invert)
+    return _T(np.asarray(r))
