@@ -1,0 +1,22 @@
+"""``torch.optim``: optimization algorithms and learning-rate schedulers.
+
+Every optimizer follows PyTorch's for-loop ("single tensor") algorithm step by step, so
+parameter trajectories agree with PyTorch's to float rounding, and state dicts have
+PyTorch's layout and names.
+"""
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .lbfgs import LBFGS
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .sgd import SGD
+from .sparse_adam import SparseAdam
+
+__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "LBFGS", "lr_scheduler", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "SGD", "SparseAdam"]

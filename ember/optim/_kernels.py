@@ -1,0 +1,95 @@
+"""Array updates in PyTorch's operation order, shared by the optimizers.
+
+The optimizers work on the tensors' arrays (``t._data``) and write results in place, so a
+parameter stays the same object (and views of it see the update). Each helper mirrors one
+PyTorch in-place op, with the same order of operations so that float32 rounding agrees:
+
+    add_(a, b, alpha)           a + alpha * b
+    addcmul_(a, t1, t2, value)  a + value * t1 * t2
+    addcdiv_(a, t1, t2, value)  a + value * t1 / t2
+    lerp_(a, b, w)              a + w * (b - a)   (b - (b - a) * (1 - w) when |w| >= 0.5)
+
+Python scalars take the array's dtype before the arithmetic (NumPy's rule for Python
+scalars), as PyTorch casts a scalar operand to the tensor's dtype.
+"""
+import numpy as np
+
+from .._tensor import Tensor
+
+
+def real(a):
+    """A complex array viewed as real pairs (``torch.view_as_real``); real arrays as they are."""
+    if a.dtype.kind == "c":
+        return a[..., None].view(a.real.dtype)
+    return a
+
+
+def add_(a, b, alpha=1):
+    """``a.add_(b, alpha=alpha)``."""
+    if alpha == 1:
+        a += b
+    else:
+        a += b * alpha
+    return a
+
+
+def added(a, b, alpha=1):
+    """``a.add(b, alpha=alpha)`` (a new array)."""
+    return a + b if alpha == 1 else a + b * alpha
+
+
+def addcmul_(a, t1, t2, value=1):
+    """``a.addcmul_(t1, t2, value=value)``."""
+    tmp = t1 * value
+    tmp *= t2
+    a += tmp
+    return a
+
+
+def addcdiv_(a, t1, t2, value=1):
+    """``a.addcdiv_(t1, t2, value=value)``."""
+    tmp = t1 * value
+    tmp /= t2
+    a += tmp
+    return a
+
+
+def lerp_(a, b, w):
+    """``a.lerp_(b, w)`` for a scalar weight, with PyTorch's formula on each side of 0.5."""
+    diff = b - a
+    if abs(w) < 0.5:
+        diff *= w
+        a += diff
+    else:
+        one_minus = a.dtype.type(1) - a.dtype.type(w)
+        diff *= one_minus
+        np.subtract(b, diff, out=a)
+    return a
+
+
+def new_tensor(arr, dtype=None):
+    """A tensor owning `arr` (already a fresh array)."""
+    return Tensor._make(arr, dtype)
+
+
+def zeros_state(p):
+    """``torch.zeros_like(p, memory_format=torch.preserve_format)`` as a plain tensor."""
+    return Tensor._make(np.zeros_like(p._data), p._dtype)
+
+
+def full_state(p, value):
+    """``torch.full_like(p, value, memory_format=torch.preserve_format)`` as a plain tensor."""
+    return Tensor._make(np.full_like(p._data, value), p._dtype)
+
+
+def scalar(x):
+    """A hyperparameter as a Python number (a 0-d or 1-element tensor gives its value)."""
+    if isinstance(x, Tensor):
+        return x.item()
+    return x
+
+
+def grad_array(grad, maximize):
+    """The gradient's array, negated when maximizing."""
+    g = grad._data
+    return -g if maximize else g
