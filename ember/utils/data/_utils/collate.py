@@ -1,0 +1,178 @@
+"""Collation: merging a list of samples into a batch (``default_collate``), and
+``default_convert`` (NumPy arrays to tensors) used when batching is off.
+
+`collate` walks the structure of the first sample (mappings, namedtuples, sequences) and
+calls the function registered in `default_collate_fn_map` for the leaves (tensors, NumPy
+arrays and scalars, numbers, strings).
+"""
+import collections
+import copy
+import re
+
+import numpy as np
+
+import ember
+from ember._tensor import Tensor
+
+__all__ = ["collate", "collate_tensor_fn", "collate_numpy_array_fn", "collate_numpy_scalar_fn",
+           "collate_float_fn", "collate_int_fn", "collate_str_fn", "default_collate",
+           "default_collate_fn_map", "default_collate_err_msg_format", "default_convert"]
+
+np_str_obj_array_pattern = re.compile(r"[SaUO]")
+
+default_collate_err_msg_format = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, "
+    "dicts or lists; found {}")
+
+
+def default_convert(data):
+    """Converts each NumPy array (or NumPy scalar) in `data` to a tensor, walking into
+    mappings, namedtuples and sequences; anything else is returned unchanged."""
+    elem_type = type(data)
+    if isinstance(data, Tensor):
+        return data
+    if elem_type.__module__ == "numpy" and elem_type.__name__ not in ("str_", "string_"):
+        if elem_type.__name__ == "ndarray" and \
+                np_str_obj_array_pattern.search(data.dtype.str) is not None:
+            return data
+        return ember.as_tensor(data)
+    if isinstance(data, collections.abc.Mapping):
+        try:
+            if isinstance(data, collections.abc.MutableMapping):
+                clone = copy.copy(data)
+                clone.update({key: default_convert(data[key]) for key in data})
+                return clone
+            return elem_type({key: default_convert(data[key]) for key in data})
+        except TypeError:
+            return {key: default_convert(data[key]) for key in data}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
+        return elem_type(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]  # a list, as PyTorch returns
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        try:
+            if isinstance(data, collections.abc.MutableSequence):
+                clone = copy.copy(data)
+                for i, d in enumerate(data):
+                    clone[i] = default_convert(d)
+                return clone
+            return elem_type([default_convert(d) for d in data])
+        except TypeError:
+            return [default_convert(d) for d in data]
+    return data
+
+
+def collate(batch, *, collate_fn_map=None):
+    """Collates a batch by the structure of its first element; leaves go to the function
+    `collate_fn_map` registers for their type (exact type first, then isinstance in order)."""
+    elem = batch[0]
+    elem_type = type(elem)
+    if collate_fn_map is not None:
+        if elem_type in collate_fn_map:
+            return collate_fn_map[elem_type](batch, collate_fn_map=collate_fn_map)
+        for collate_type in collate_fn_map:
+            if isinstance(elem, collate_type):
+                return collate_fn_map[collate_type](batch, collate_fn_map=collate_fn_map)
+    if isinstance(elem, collections.abc.Mapping):
+        def merged():
+            return {key: collate([d[key] for d in batch], collate_fn_map=collate_fn_map)
+                    for key in elem}
+        try:
+            if isinstance(elem, collections.abc.MutableMapping):
+                clone = copy.copy(elem)
+                clone.update(merged())
+                return clone
+            return elem_type(merged())
+        except TypeError:
+            return merged()
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return elem_type(*(collate(samples, collate_fn_map=collate_fn_map)
+                           for samples in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        it = iter(batch)
+        elem_size = len(next(it))
+        if not all(len(e) == elem_size for e in it):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        transposed = list(zip(*batch))
+        if isinstance(elem, tuple):
+            return [collate(samples, collate_fn_map=collate_fn_map) for samples in transposed]
+        try:
+            if isinstance(elem, collections.abc.MutableSequence):
+                clone = copy.copy(elem)
+                for i, samples in enumerate(transposed):
+                    clone[i] = collate(samples, collate_fn_map=collate_fn_map)
+                return clone
+            return elem_type([collate(samples, collate_fn_map=collate_fn_map)
+                              for samples in transposed])
+        except TypeError:
+            return [collate(samples, collate_fn_map=collate_fn_map) for samples in transposed]
+    raise TypeError(default_collate_err_msg_format.format(elem_type))
+
+
+def _stack_shared(batch):
+    """In a worker: stacks same-shape, same-dtype CPU tensors straight into shared memory
+    so the batch reaches the main process without another copy. None when not applicable
+    (then ``ember.stack`` runs, with its checks and messages)."""
+    elem = batch[0]
+    arrays = []
+    for t in batch:
+        a = t._data
+        if not isinstance(a, np.ndarray) or t._dtype is not elem._dtype or t._rg or \
+                a.shape != elem._data.shape:
+            return None
+        arrays.append(a)
+    from ember.multiprocessing import _shared
+    out = _shared.empty((len(arrays),) + elem._data.shape, elem._data.dtype)
+    np.stack(arrays, out=out)
+    return Tensor._make(out, elem._dtype)
+
+
+def collate_tensor_fn(batch, *, collate_fn_map=None):
+    """Stacks tensors along a new first dimension (into shared memory in a worker)."""
+    from .worker import get_worker_info
+    if get_worker_info() is not None:
+        out = _stack_shared(batch)
+        if out is not None:
+            return out
+    return ember.stack(batch, 0)
+
+
+def collate_numpy_array_fn(batch, *, collate_fn_map=None):
+    elem = batch[0]
+    if np_str_obj_array_pattern.search(elem.dtype.str) is not None:
+        raise TypeError(default_collate_err_msg_format.format(elem.dtype))
+    return collate([ember.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+
+
+def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
+    return ember.as_tensor(batch)
+
+
+def collate_float_fn(batch, *, collate_fn_map=None):
+    return ember.tensor(batch, dtype=ember.float64)
+
+
+def collate_int_fn(batch, *, collate_fn_map=None):
+    return ember.tensor(batch)
+
+
+def collate_str_fn(batch, *, collate_fn_map=None):
+    return batch
+
+
+default_collate_fn_map = {
+    Tensor: collate_tensor_fn,
+    np.ndarray: collate_numpy_array_fn,
+    (np.bool_, np.number, np.object_): collate_numpy_scalar_fn,
+    float: collate_float_fn,
+    int: collate_int_fn,
+    str: collate_str_fn,
+    bytes: collate_str_fn,
+}
+
+
+def default_collate(batch):
+    """Puts each data field into a tensor with an outer batch dimension: tensors are
+    stacked, NumPy arrays and numbers become tensors (floats as float64), strings and bytes
+    stay lists, and mappings, namedtuples and sequences are collated field by field."""
+    return collate(batch, collate_fn_map=default_collate_fn_map)

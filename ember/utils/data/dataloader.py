@@ -1,0 +1,610 @@
+"""``DataLoader``: batches from a dataset, in the main process or in worker processes.
+
+Iterating a DataLoader creates an iterator: `_SingleProcessDataLoaderIter` fetches in
+the main process; `_MultiProcessingDataLoaderIter` starts ``num_workers`` processes (see
+``_utils/worker.py``), sends each a share of the batch indices through its own queue,
+and yields the results in sampler order. Batches come back through shared memory.
+
+Random state follows PyTorch exactly: every iterator draws ``base_seed`` from the loader's
+generator (the default one if none) when it is created, before the sampler draws its own
+seed on the first batch; worker ``i`` seeds itself with ``base_seed + i``.
+"""
+import itertools
+import multiprocessing as python_multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import warnings
+from typing import Generic, TypeVar
+
+import ember
+
+from . import _utils
+from .dataset import IterableDataset
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+__all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+default_collate = _utils.collate.default_collate
+default_convert = _utils.collate.default_convert
+get_worker_info = _utils.worker.get_worker_info
+
+
+class _DatasetKind:
+    Map = 0
+    Iterable = 1
+
+    @staticmethod
+    def create_fetcher(kind, dataset, auto_collation, collate_fn, drop_last):
+        if kind == _DatasetKind.Map:
+            return _utils.fetch._MapDatasetFetcher(dataset, auto_collation, collate_fn,
+                                                   drop_last)
+        return _utils.fetch._IterableDatasetFetcher(dataset, auto_collation, collate_fn,
+                                                    drop_last)
+
+
+class _InfiniteConstantSampler(Sampler):
+    """Yields None forever: the sampler of an IterableDataset (its iterator decides)."""
+
+    def __iter__(self):
+        while True:
+            yield None
+
+
+def _draw_seed(generator):
+    """One 64-bit draw, as ``torch.empty((), dtype=torch.int64).random_(generator=g)``."""
+    return ember.empty((), dtype=ember.int64).random_(generator=generator).item()
+
+
+def _cpu_count():
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
+
+
+class DataLoader(Generic[_T_co]):
+    """Combines a dataset and a sampler, and provides an iterable over the dataset: batches
+    of `batch_size` (collated with `collate_fn`), shuffled or in order, loaded by
+    `num_workers` processes (0: in the main process). Arguments as in PyTorch;
+    ``pin_memory`` is accepted (a no-op on ember's CPU memory)."""
+
+    __initialized = False
+
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
+                 timeout=0, worker_init_fn=None, multiprocessing_context=None, generator=None,
+                 *, prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True):
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; "
+                             "use num_workers=0 to disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing."
+                "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor "
+                "to None.")
+        elif num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+
+        self.dataset = dataset
+        self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.in_order = in_order
+
+        # dataset checks come first: an IterableDataset takes no sampler of any kind
+        if isinstance(dataset, IterableDataset):
+            self._dataset_kind = _DatasetKind.Iterable
+            if shuffle not in {False, None}:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
+                                 f"option, but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified sampler "
+                                 f"option, but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified "
+                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
+        else:
+            shuffle = bool(shuffle)
+            self._dataset_kind = _DatasetKind.Map
+
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                                 "shuffle, sampler, and drop_last")
+            batch_size = None
+            drop_last = False
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError("batch_size=None option disables auto-batching and is "
+                                 "mutually exclusive with drop_last")
+
+        if sampler is None:
+            if self._dataset_kind == _DatasetKind.Iterable:
+                sampler = _InfiniteConstantSampler()
+            elif shuffle:
+                sampler = RandomSampler(dataset, generator=generator)
+            else:
+                sampler = SequentialSampler(dataset)
+
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.generator = generator
+
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
+        self.persistent_workers = persistent_workers
+
+        self.__initialized = True
+        self._IterableDataset_len_called = None
+        self._iterator = None
+        self.check_worker_number_rationality()
+
+    def _get_iterator(self):
+        if self.num_workers == 0:
+            return _SingleProcessDataLoaderIter(self)
+        self.check_worker_number_rationality()
+        return _MultiProcessingDataLoaderIter(self)
+
+    @property
+    def multiprocessing_context(self):
+        return self.__multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, multiprocessing_context):
+        if multiprocessing_context is not None:
+            if self.num_workers > 0:
+                if isinstance(multiprocessing_context, str):
+                    from ember import multiprocessing as mp
+                    valid_start_methods = mp.get_all_start_methods()
+                    if multiprocessing_context not in valid_start_methods:
+                        raise ValueError(
+                            "multiprocessing_context option should specify a valid start "
+                            f"method in {valid_start_methods!r}, but got "
+                            f"multiprocessing_context={multiprocessing_context!r}")
+                    multiprocessing_context = mp.get_context(multiprocessing_context)
+                if not isinstance(multiprocessing_context,
+                                  python_multiprocessing.context.BaseContext):
+                    raise TypeError(
+                        "multiprocessing_context option should be a valid context object or a "
+                        "string specifying the start method, but got "
+                        f"multiprocessing_context={multiprocessing_context}")
+            else:
+                raise ValueError(
+                    "multiprocessing_context can only be used with multi-process loading "
+                    f"(num_workers > 0), but got num_workers={self.num_workers}")
+        self.__multiprocessing_context = multiprocessing_context
+
+    def __setattr__(self, attr, val):
+        if self.__initialized and attr in ("batch_size", "batch_sampler", "sampler",
+                                           "drop_last", "dataset", "persistent_workers"):
+            raise ValueError(f"{attr} attribute should not be set after "
+                             f"{self.__class__.__name__} is initialized")
+        super().__setattr__(attr, val)
+
+    def __iter__(self):
+        # persistent workers: one iterator for the loader's lifetime, reset each epoch
+        if self.persistent_workers and self.num_workers > 0:
+            if self._iterator is None:
+                self._iterator = self._get_iterator()
+            else:
+                self._iterator._reset(self)
+            return self._iterator
+        return self._get_iterator()
+
+    @property
+    def _auto_collation(self):
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self):
+        """What yields the indices to fetch: the batch sampler when batching, else the
+        sampler."""
+        return self.batch_sampler if self._auto_collation else self.sampler
+
+    def __len__(self):
+        if self._dataset_kind == _DatasetKind.Iterable:
+            # the dataset's own length, in batches; remembered to warn if exceeded
+            length = self._IterableDataset_len_called = len(self.dataset)
+            if self.batch_size is not None:
+                from math import ceil
+                length = length // self.batch_size if self.drop_last else \
+                    ceil(length / self.batch_size)
+            return length
+        return len(self._index_sampler)
+
+    def check_worker_number_rationality(self):
+        """Warns when more workers are asked for than this process may use CPUs."""
+        if not self.num_workers:
+            return
+        max_num_worker_suggest = _cpu_count()
+        cpuset_checked = hasattr(os, "sched_getaffinity")
+        if max_num_worker_suggest is not None and self.num_workers <= max_num_worker_suggest:
+            return
+        if max_num_worker_suggest is not None:
+            suggested = ("Our suggested max number of worker in current system is "
+                         f"{max_num_worker_suggest}"
+                         f"{'' if cpuset_checked else ' (`cpuset` is not taken into account)'}"
+                         ", which is smaller than what this DataLoader is going to create.")
+        else:
+            suggested = ("DataLoader is not able to compute a suggested max number of worker "
+                         "in current system.")
+        warnings.warn(
+            f"This DataLoader will create {self.num_workers} worker processes in total. "
+            f"{suggested} Please be aware that excessive worker creation might get DataLoader "
+            "running slow or even freeze, lower the worker number to avoid potential "
+            "slowness/freeze if necessary.", stacklevel=2)
+
+
+class _BaseDataLoaderIter:
+    def __init__(self, loader):
+        self._dataset = loader.dataset
+        self._shared_seed = None
+        self._pg = None
+        self._dataset_kind = loader._dataset_kind
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
+        self._auto_collation = loader._auto_collation
+        self._drop_last = loader.drop_last
+        self._index_sampler = loader._index_sampler
+        self._num_workers = loader.num_workers
+        self._world_size, self._rank = 1, 0
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be "
+                          "used as the device,"
+                          f"ignore pin_memory_device='{loader.pin_memory_device}'.",
+                          stacklevel=2)
+        accelerator = ember.cuda.is_available()
+        if loader.pin_memory and not accelerator:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=2)
+        self._pin_memory = loader.pin_memory and accelerator
+        self._pin_memory_device = "cuda" if self._pin_memory else None
+        self._timeout = loader.timeout
+        self._collate_fn = loader.collate_fn
+        self._sampler_iter = iter(self._index_sampler)
+        self._base_seed = _draw_seed(loader.generator)
+        self._persistent_workers = loader.persistent_workers
+        self._num_yielded = 0
+
+    def __iter__(self):
+        return self
+
+    def _reset(self, loader, first_iter=False):
+        self._sampler_iter = iter(self._index_sampler)
+        self._num_yielded = 0
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
+
+    def _next_index(self):
+        return next(self._sampler_iter)  # may raise StopIteration
+
+    def _next_data(self):
+        raise NotImplementedError
+
+    def __next__(self):
+        if self._sampler_iter is None:
+            self._reset()
+        data = self._next_data()
+        self._num_yielded += 1
+        if self._dataset_kind == _DatasetKind.Iterable and \
+                self._IterableDataset_len_called is not None and \
+                self._num_yielded > self._IterableDataset_len_called:
+            warn_msg = (f"Length of IterableDataset {self._dataset} was reported to be "
+                        f"{self._IterableDataset_len_called}(when accessing len(dataloader)), "
+                        f"but {self._num_yielded} samples have been fetched. ")
+            if self._num_workers > 0:
+                warn_msg += ("For multiprocessing data-loading, this could be caused by not "
+                             "properly configuring the IterableDataset replica at each worker. "
+                             "Please see https://pytorch.org/docs/stable/data.html#torch.utils."
+                             "data.IterableDataset for examples.")
+            warnings.warn(warn_msg, stacklevel=2)
+        return data
+
+    def __len__(self):
+        return len(self._index_sampler)
+
+    def __getstate__(self):
+        raise NotImplementedError("{} cannot be pickled", self.__class__.__name__)
+
+
+class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
+    """Fetches and collates in the main process."""
+
+    def __init__(self, loader):
+        super().__init__(loader)
+        if self._timeout != 0:
+            raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
+        if self._num_workers != 0:
+            raise AssertionError("_SingleProcessDataLoaderIter requires num_workers == 0")
+        self._dataset_fetcher = _DatasetKind.create_fetcher(
+            self._dataset_kind, self._dataset, self._auto_collation, self._collate_fn,
+            self._drop_last)
+
+    def _next_data(self):
+        index = self._next_index()  # may raise StopIteration
+        data = self._dataset_fetcher.fetch(index)  # may raise StopIteration
+        if self._pin_memory:
+            data = _utils.pin_memory.pin_memory(data, self._pin_memory_device)
+        return data
+
+
+class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
+    """Loads with worker processes.
+
+    Task ``i`` (a batch of indices) goes to worker ``i % num_workers`` (skipping exhausted
+    workers); up to ``prefetch_factor * num_workers`` tasks are outstanding. Results arrive
+    in any order on one queue; ``_task_info`` holds early ones until their turn (unless
+    ``in_order=False``). Waiting never blocks blindly: the main process watches the result
+    queue and the workers' process sentinels together, so a dead worker is reported at once.
+    """
+
+    def __init__(self, loader):
+        super().__init__(loader)
+        self._prefetch_factor = loader.prefetch_factor
+        self._in_order = loader.in_order
+        if self._num_workers <= 0:
+            raise AssertionError(
+                "num_workers must be greater than 0 for MultiProcessingDataLoaderIter")
+        if self._prefetch_factor <= 0:
+            raise AssertionError(
+                "prefetch_factor must be greater than 0 for MultiProcessingDataLoaderIter")
+        if loader.multiprocessing_context is None:
+            from ember import multiprocessing as multiprocessing_context
+        else:
+            multiprocessing_context = loader.multiprocessing_context
+            from ember import multiprocessing  # noqa: F401  (registers the tensor reducers)
+        self._worker_init_fn = loader.worker_init_fn
+        self._worker_result_queue = multiprocessing_context.Queue()
+        self._worker_pids_set = False
+        self._shutdown = False
+        self._workers_done_event = multiprocessing_context.Event()
+        self._index_queues = []
+        self._workers = []
+        for i in range(self._num_workers):
+            index_queue = multiprocessing_context.Queue()
+            index_queue.cancel_join_thread()
+            w = multiprocessing_context.Process(
+                target=_utils.worker._worker_loop,
+                args=(self._dataset_kind, self._dataset, index_queue,
+                      self._worker_result_queue, self._workers_done_event,
+                      self._auto_collation, self._collate_fn, self._drop_last,
+                      self._base_seed, self._worker_init_fn, i, self._num_workers,
+                      self._persistent_workers, self._shared_seed))
+            w.daemon = True
+            from pickle import PicklingError
+            try:
+                w.start()
+            except (TypeError, AttributeError, PicklingError):
+                warnings.warn(
+                    "Got pickle error when attempting to start a worker Process. "
+                    "This might be because the worker Process arguments are not picklable. "
+                    "Python 3.14+ changed the multiprocessing start method in non-Mac POSIX "
+                    "platforms to 'forkserver', which requires the worker Process arguments "
+                    "to be picklable. You can also try multiprocessing.set_start_method('fork').",
+                    stacklevel=2)
+                raise
+            self._index_queues.append(index_queue)
+            self._workers.append(w)
+        self._data_queue = self._worker_result_queue
+        _utils.signal_handling._set_worker_pids(id(self), tuple(w.pid for w in self._workers))
+        _utils.signal_handling._set_SIGCHLD_handler()
+        self._worker_pids_set = True
+        self._reset(loader, first_iter=True)
+
+    def _reset(self, loader, first_iter=False):
+        super()._reset(loader, first_iter)
+        self._send_idx = 0  # the next task to send to a worker
+        self._rcvd_idx = 0  # the next task to return from __next__
+        self._task_info = {}  # task -> (worker,) while pending, (worker, data) once arrived
+        self._tasks_outstanding = 0
+        self._workers_status = [True] * self._num_workers
+        self._workers_num_tasks = [0] * self._num_workers
+        self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
+        if not first_iter:  # persistent workers: tell them a new epoch starts, and wait
+            for idx in range(self._num_workers):
+                self._index_queues[idx].put(_utils.worker._ResumeIteration(self._shared_seed))
+            resume_iteration_cnt = self._num_workers
+            while resume_iteration_cnt > 0:
+                return_idx, return_data = self._get_data()
+                if isinstance(return_idx, _utils.worker._ResumeIteration):
+                    resume_iteration_cnt -= 1
+        for _ in range(self._prefetch_factor * self._num_workers):
+            self._try_put_index()
+
+    def _mark_failed_workers(self):
+        """Marks the active workers that have died unavailable; returns them."""
+        failed = []
+        for worker_id, w in enumerate(self._workers):
+            if self._workers_status[worker_id] and not w.is_alive():
+                failed.append(w)
+                self._mark_worker_as_unavailable(worker_id)
+        return failed
+
+    @staticmethod
+    def _workers_exited_error(failed):
+        pids_str = ", ".join(str(w.pid) for w in failed)
+        err = RuntimeError(f"DataLoader worker (pid(s) {pids_str}) exited unexpectedly")
+        err.__cause__ = RuntimeError(_utils.signal_handling.worker_failure_message(
+            failed[0].pid, failed[0].exitcode))
+        return err
+
+    def _try_get_data(self, timeout=_utils.MP_STATUS_CHECK_INTERVAL):
+        """(True, data) if a result arrives within `timeout` seconds, (False, None) if not;
+        raises if a worker died."""
+        try:
+            return True, self._data_queue.get(timeout=timeout)
+        except Exception as e:
+            failed = self._mark_failed_workers()
+            if not failed and not isinstance(e, queue.Empty):
+                # e.g. a batch whose sender died while we received it: give the exit of
+                # that worker a moment to become visible, to report it properly
+                multiprocessing.connection.wait(
+                    [w.sentinel for i, w in enumerate(self._workers)
+                     if self._workers_status[i]], 1.0)
+                failed = self._mark_failed_workers()
+            if failed:
+                # (no local name holds the error: a traceback -> frame -> error cycle would
+                # keep this iterator, and its workers, alive until the next gc)
+                raise self._workers_exited_error(failed)
+            if isinstance(e, queue.Empty):
+                return False, None
+            raise
+
+    def _wait_for_data_or_exit(self, timeout):
+        """Blocks until a result may be read or an active worker ends (or `timeout`)."""
+        reader = getattr(self._data_queue, "_reader", None)
+        if reader is None:
+            return
+        handles = [reader] + [w.sentinel for i, w in enumerate(self._workers)
+                              if self._workers_status[i]]
+        multiprocessing.connection.wait(handles, timeout)
+
+    def _get_data(self):
+        if self._timeout > 0:
+            success, data = self._try_get_data(self._timeout)
+            if success:
+                return data
+            raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
+        while True:
+            self._wait_for_data_or_exit(_utils.MP_STATUS_CHECK_INTERVAL)
+            success, data = self._try_get_data(timeout=0.05)
+            if success:
+                return data
+
+    def _next_data(self):
+        while True:
+            # skip tasks of workers that ended their IterableDataset
+            while self._rcvd_idx < self._send_idx:
+                info = self._task_info.get(self._rcvd_idx, None)
+                if info:
+                    worker_id = info[0]
+                    if len(info) == 2 or self._workers_status[worker_id]:
+                        break  # has data, or its worker is still active
+                    del self._task_info[self._rcvd_idx]
+                self._rcvd_idx += 1
+            else:
+                if not self._persistent_workers:
+                    self._shutdown_workers()
+                raise StopIteration
+
+            if len(self._task_info[self._rcvd_idx]) == 2:  # arrived earlier, out of order
+                worker_id, data = self._task_info.pop(self._rcvd_idx)
+                self._rcvd_idx += 1
+                return self._process_data(data, worker_id)
+
+            if self._shutdown or self._tasks_outstanding <= 0:
+                raise AssertionError("Invalid iterator state: shutdown or no outstanding "
+                                     "tasks when fetching next data")
+            idx, data = self._get_data()
+            self._tasks_outstanding -= 1
+            if self._dataset_kind == _DatasetKind.Iterable and \
+                    isinstance(data, _utils.worker._IterableDatasetStopIteration):
+                if self._persistent_workers:
+                    self._workers_status[data.worker_id] = False
+                else:
+                    self._mark_worker_as_unavailable(data.worker_id)
+                self._try_put_index()
+                continue
+
+            if idx != self._rcvd_idx:
+                if not self._in_order:
+                    worker_id = self._task_info.pop(idx)[0]
+                    return self._process_data(data, worker_id)
+                self._task_info[idx] += (data,)
+            else:
+                worker_id = self._task_info.pop(idx)[0]
+                self._rcvd_idx += 1
+                return self._process_data(data, worker_id)
+
+    def _try_put_index(self):
+        max_tasks = self._prefetch_factor * self._num_workers
+        if self._tasks_outstanding >= max_tasks:
+            raise AssertionError("Number of outstanding tasks exceeded maximum allowed tasks")
+        try:
+            index = self._next_index()
+        except StopIteration:
+            return
+        for _ in range(self._num_workers):  # the next active worker, if any
+            worker_queue_idx = next(self._worker_queue_idx_cycle)
+            if self._workers_status[worker_queue_idx]:
+                if self._in_order:
+                    break
+                if self._workers_num_tasks[worker_queue_idx] < \
+                        max_tasks // sum(self._workers_status):
+                    break
+        else:
+            return
+        self._index_queues[worker_queue_idx].put((self._send_idx, index))
+        self._task_info[self._send_idx] = (worker_queue_idx,)
+        self._workers_num_tasks[worker_queue_idx] += 1
+        self._tasks_outstanding += 1
+        self._send_idx += 1
+
+    def _process_data(self, data, worker_idx):
+        self._workers_num_tasks[worker_idx] -= 1
+        self._try_put_index()
+        if isinstance(data, _utils.ExceptionWrapper):
+            data.reraise()
+        if self._pin_memory:
+            data = _utils.pin_memory.pin_memory(data, self._pin_memory_device)
+        return data
+
+    def _mark_worker_as_unavailable(self, worker_id, shutdown=False):
+        """Tells worker `worker_id` to stop (it exits after draining its queue)."""
+        self._index_queues[worker_id].put(None)
+        self._workers_status[worker_id] = False
+
+    def _shutdown_workers(self):
+        """Stops the workers: ask politely, wait a little, then terminate. Idempotent; also
+        run when the iterator is garbage collected."""
+        if _utils is None or _utils.python_exit_status is True or \
+                _utils.python_exit_status is None:
+            return  # interpreter exit: multiprocessing terminates daemonic workers itself
+        if self._shutdown:
+            return
+        self._shutdown = True
+        status = getattr(self, "_workers_status", None)  # None: __init__ failed early
+        try:
+            self._workers_done_event.set()
+            for worker_id in range(len(self._workers)):
+                if self._persistent_workers or status is None or status[worker_id]:
+                    self._index_queues[worker_id].put(None)
+            for w in self._workers:
+                w.join(timeout=_utils.MP_STATUS_CHECK_INTERVAL)
+            for q in self._index_queues:
+                q.cancel_join_thread()
+                q.close()
+        finally:
+            if self._worker_pids_set:
+                _utils.signal_handling._remove_worker_pids(id(self))
+                self._worker_pids_set = False
+            for w in self._workers:
+                if w.is_alive():
+                    w.terminate()
+                    w.join(timeout=_utils.MP_STATUS_CHECK_INTERVAL)
+            self._worker_result_queue.cancel_join_thread()
+            self._worker_result_queue.close()
+
+    def __del__(self):
+        if hasattr(self, "_workers"):
+            self._shutdown_workers()
