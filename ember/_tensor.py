@@ -42,6 +42,9 @@ class Size(tuple):
         return (Size, (tuple(self),))
 
 
+_tuple_new = tuple.__new__
+
+
 class _LegacyMeta(type):
     """Makes ``isinstance(t, torch.FloatTensor)`` test the dtype, as in PyTorch."""
 
@@ -100,11 +103,11 @@ class Tensor(metaclass=_LegacyMeta):
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
+            return _tuple_new(Size, self._data.shape)
         from .ops._op import norm_dim
         return self._data.shape[norm_dim(dim, self._data.ndim)]
 
@@ -608,7 +611,7 @@ def _legacy_class(dt, dev="cpu"):
                                                 else "torch.cuda"})
 
 
-_op._Tensor.append(Tensor)
+_op.Tensor = Tensor
 
 LEGACY = {dt._legacy: _legacy_class(dt) for dt in D.ALL}
 LEGACY_CUDA = {dt._legacy: _legacy_class(dt, "cuda") for dt in D.ALL}

@@ -141,13 +141,13 @@ def _not_tensor(fn):
     return op
 
 
-Tensor.__add__ = _not_tensor(arith.add)
+Tensor.__add__ = arith.add
 Tensor.__radd__ = _r(arith.add)
-Tensor.__sub__ = _not_tensor(arith.sub)
+Tensor.__sub__ = arith.sub
 Tensor.__rsub__ = _r(arith.sub)
-Tensor.__mul__ = _not_tensor(arith.mul)
+Tensor.__mul__ = arith.mul
 Tensor.__rmul__ = _r(arith.mul)
-Tensor.__truediv__ = _not_tensor(arith.div)
+Tensor.__truediv__ = arith.div
 Tensor.__rtruediv__ = _r(arith.div)
 Tensor.__floordiv__ = _not_tensor(arith.floor_divide)
 Tensor.__rfloordiv__ = _r(arith.floor_divide)

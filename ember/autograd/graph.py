@@ -222,10 +222,10 @@ def _needed(seen, targets):
 def _fit(grad, meta, node, i):
     """Makes an input gradient match its input's shape (undoing broadcasting) and dtype."""
     shape, dt = meta
-    if grad.shape != shape:
+    if grad._data.shape != shape:
         if grad.dim() >= len(shape):
             grad = grad.sum_to_size(shape)
-        if grad.shape != shape:
+        if grad._data.shape != shape:
             raise RuntimeError("Function %s returned an invalid gradient at index %d - got %s but "
                                "expected shape compatible with %s"
                                % (node.name(), i, list(grad.shape), list(shape)))
@@ -319,12 +319,19 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
                             targets is None or node in targets):
                         _accumulate(var, grads_in[0], create_graph)
                     continue
-                if all(g is None for g in grads_in):
+                if grads_in.count(None) == len(grads_in):
                     outs = (None,) * len(node.next_functions)
+                elif node._out_meta is None and node._hooks is None and not node._released:
+                    outs = node.backward(*grads_in)     # the common case, without _call's checks
+                    if outs.__class__ is not tuple:
+                        outs = (outs,)
                 else:
                     outs = _call(node, grads_in, Tensor)
                 if not retain_graph:
-                    node._release()
+                    if node._saved or node._saved_out is not None:
+                        node._release()
+                    else:
+                        node._released = True
             else:
                 outs = (None,) * len(node.next_functions)
             for i, (nxt, nr) in enumerate(node.next_functions):
@@ -332,7 +339,9 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
                     continue
                 g = outs[i] if i < len(outs) else None
                 if g is not None:
-                    g = _fit(g, node._in_meta[i], node, i)
+                    meta = node._in_meta[i]
+                    if g._data.shape != meta[0] or g._dtype is not meta[1]:
+                        g = _fit(g, meta, node, i)
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * nxt._n_outputs

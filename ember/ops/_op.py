@@ -55,9 +55,31 @@ def run(op, *inputs):
     return tuple(wrap(o) for o in out)
 
 
+def run2(op, a, b):
+    """`run` for the common two-input case, kept lean: it is the hot path of arithmetic."""
+    out = op.forward(a._data, b._data)
+    if _state.enabled and (a._rg or b._rg):
+        return _record(op, (a, b), out)
+    if out.__class__ is not _ndarray and isinstance(out, np.generic):
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._data = out
+    t._dtype = _BY_NP[out.dtype]
+    return t
+
+
 def _record(op, inputs, out):
-    op.next_functions = tuple([edge_of(t) for t in inputs])
-    op._in_meta = [(t.shape, t._dtype) if t._rg else None for t in inputs]
+    edges, meta = [], []
+    for t in inputs:
+        if t._rg:
+            fn = t.grad_fn
+            edges.append((fn, t._output_nr) if fn is not None else edge_of(t))
+            meta.append((t._data.shape, t._dtype))
+        else:
+            edges.append(_NO_EDGE)
+            meta.append(None)
+    op.next_functions = tuple(edges)
+    op._in_meta = meta
     if op.saved_inputs:
         op.save_for_backward(*op.to_save(inputs))
     if op.n_outputs == 1:
@@ -68,7 +90,7 @@ def _record(op, inputs, out):
         return res
     op._n_outputs = op.n_outputs
     res = tuple(wrap(o) for o in out)
-    op._out_meta = [(r.shape, r._dtype, r._data) for r in res]
+    op._out_meta = [(r._data.shape, r._dtype, r._data) for r in res]
     n = op.differentiable_outputs or op.n_outputs
     for i, r in enumerate(res[:n]):
         r._rg, r.grad_fn, r._output_nr = True, op, i
@@ -76,12 +98,18 @@ def _record(op, inputs, out):
 
 
 def wrap(arr, dtype=None):
-    if arr.__class__ is not np.ndarray and isinstance(arr, np.generic):
+    if arr.__class__ is not _ndarray and isinstance(arr, np.generic):
         arr = np.asarray(arr)  # NumPy reductions and indexing return scalars for 0-d results
-    return _Tensor[0]._make(arr, dtype)
+    t = _new(Tensor)
+    t._data = arr
+    t._dtype = dtype or _BY_NP[arr.dtype]
+    return t
 
 
-_Tensor = []  # filled by _tensor.py (the op layer sits below the Tensor class)
+_NO_EDGE = (None, 0)
+Tensor = None  # set by _tensor.py once the class exists (the op layer sits below it)
+_new = object.__new__
+_ndarray = np.ndarray
 
 
 def needs_grad(*tensors):
@@ -93,7 +121,6 @@ def needs_grad(*tensors):
 # --- operands and type promotion ------------------------------------------------------------------
 
 def is_tensor(x):
-    from .._tensor import Tensor
     return isinstance(x, Tensor)
 
 
@@ -116,9 +143,8 @@ def result_dtype(*xs):
 
 def as_tensor_like(x, ref, dtype=None):
     """`x` as a tensor on `ref`'s device (Python scalars become 0-d tensors)."""
-    if is_tensor(x):
+    if isinstance(x, Tensor):
         return x
-    from .._tensor import Tensor
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         return Tensor._make(np.asarray(x))
     dt = dtype or D.scalar_dtype(x)
@@ -128,7 +154,7 @@ def as_tensor_like(x, ref, dtype=None):
 
 def promote(a, b):
     """Two operands as tensors of their common PyTorch dtype (fast when they already agree)."""
-    if is_tensor(a) and is_tensor(b) and a._dtype is b._dtype:
+    if isinstance(b, Tensor) and isinstance(a, Tensor) and a._dtype is b._dtype:
         return a, b
     dt = result_dtype(a, b)
     ref = a if is_tensor(a) else b

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import _dtype as D
-from ._op import Op, is_tensor, promote, result_dtype, run, as_tensor_like
+from ._op import Op, as_tensor_like, is_tensor, promote, result_dtype, run, run2
 
 
 class AddBackward0(Op):
@@ -137,7 +137,7 @@ def add(a, b, alpha=1, *, out=None):
     if alpha != 1:
         b = b * alpha
     a, b = promote(a, b)
-    return _out(run(AddBackward0(), a, b), out)
+    return _out(run2(AddBackward0(), a, b), out)
 
 
 def _is_bool(x):
@@ -156,7 +156,7 @@ def sub(a, b, alpha=1, *, out=None):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    return _out(run(SubBackward0(), a, b), out)
+    return _out(run2(SubBackward0(), a, b), out)
 
 
 def rsub(a, b, alpha=1):
@@ -165,7 +165,7 @@ def rsub(a, b, alpha=1):
 
 def mul(a, b, *, out=None):
     a, b = promote(a, b)
-    return _out(run(MulBackward0(), a, b), out)
+    return _out(run2(MulBackward0(), a, b), out)
 
 
 def div(a, b, *, rounding_mode=None, out=None):
@@ -186,7 +186,7 @@ def _div(a, b, rounding_mode):
     ref = a if is_tensor(a) else b
     a = as_tensor_like(a, ref, dt).to(dt)
     b = as_tensor_like(b, ref, dt).to(dt)
-    return run(DivBackward0(), a, b)
+    return run2(DivBackward0(), a, b)
 
 
 def _int_zero_check(b):
