@@ -221,7 +221,10 @@ def sum_to_size(self, *size):
         if n != 1 and n != shape[lead + i]:
             raise RuntimeError("size {%s} is not expandable to size {%s}."
                                % (", ".join(map(str, size)), ", ".join(map(str, shape))))
-    return self.sum(dims, keepdim=True).view(size) if dims else self
+    if not dims:
+        return self
+    r = self.sum(dims, keepdim=True)
+    return r if r._data.shape == size else r.view(size)
 
 
 def expand_as(self, other):

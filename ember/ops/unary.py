@@ -37,6 +37,24 @@ def _digamma(a):
     return digamma(a)
 
 
+def _trigamma(a):
+    """psi'(x): recurrence up to x >= 6, then the asymptotic series (reflection below 0.5)."""
+    x = np.asarray(a, dtype=np.float64)
+    neg = x < 0.5
+    refl = np.where(neg, (math.pi / np.sin(math.pi * np.where(neg, x, 0.5))) ** 2, 0.0)
+    x = np.where(neg, 1 - x, x)
+    out = np.zeros_like(x)
+    while (x < 6).any():
+        small = x < 6
+        out += np.where(small, 1 / (x * x), 0)
+        x = np.where(small, x + 1, x)
+    inv = 1 / x
+    inv2 = inv * inv
+    out += inv + inv2 / 2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
+    out = np.where(neg, refl - out, out)
+    return out.astype(a.dtype if a.dtype.kind == "f" else np.float64)
+
+
 def _sigmoid(a):
     with np.errstate(over="ignore"):
         return (1 / (1 + np.exp(-a))).astype(a.dtype, copy=False)
@@ -79,7 +97,8 @@ TABLE = {
     "erfinv": (_erfinv, lambda g, x, o: g * (_SQRT_PI / 2) * (o * o).exp(), "ErfinvBackward0",
                True, "out"),
     "lgamma": (_lgamma, lambda g, x, o: g * x.digamma(), "LgammaBackward0", True, "x"),
-    "digamma": (_digamma, None, "DigammaBackward0", True, "x"),
+    "digamma": (_digamma, lambda g, x, o: g * unary("trigamma", x), "DigammaBackward0", True, "x"),
+    "trigamma": (_trigamma, None, "PolygammaBackward0", True, "x"),
     "reciprocal": (lambda a: 1 / a, lambda g, x, o: -g * o * o, "ReciprocalBackward0", True, "out"),
     "abs": (np.abs, lambda g, x, o: g * x.sgn(), "AbsBackward0", False, "x"),
     "sign": (np.sign, lambda g, x, o: g * 0, "SignBackward0", False, ""),
@@ -153,7 +172,7 @@ def _make(name):
     return f
 
 
-FUNCTIONS = {name: _make(name) for name in TABLE}
+FUNCTIONS = {name: _make(name) for name in TABLE if name != "trigamma"}
 for _alias, _target in ALIASES.items():
     if _target is not None:
         FUNCTIONS[_alias] = FUNCTIONS[_target]
