@@ -95,6 +95,21 @@ import builtins as _builtins  # noqa: E402
 builtins_bool = _builtins.bool
 
 
+# Heavier sub-packages load on first use, so `import ember` stays fast.
+_LAZY_MODULES = ("nn", "optim", "utils", "multiprocessing", "special", "hub", "distributed",
+                 "vision", "serialization", "examples")
+_LAZY_NAMES = {"save": "serialization", "load": "serialization"}
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY_MODULES:
+        return importlib.import_module("." + name, __name__)
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module("." + _LAZY_NAMES[name], __name__), name)
+    raise AttributeError("ember has no torch.%s yet" % name)
+
+
 def compile(model=None, **kwargs):
     """``torch.compile``: ember runs eagerly, so the model is returned as it is."""
     if model is None:
