@@ -66,9 +66,10 @@ def _check_source(name, x, d, idx, source, count_error):
     if not same_rank or any(xs[k] != ss[k] for k in range(len(xs)) if k != d):
         if name == "index_copy_" and same_rank:
             k = next(k for k in range(len(xs)) if k != d and xs[k] != ss[k])
+            j = k if k < d else k - 1     # the dim's number in the slice shape (dim removed)
             raise RuntimeError("index_copy_(): Source/destination tensor must have same slice "
                                "shapes. Destination slice shape: %d at dimension %d and source "
-                               "slice shape: %d at dimension %d." % (xs[k], k, ss[k], k))
+                               "slice shape: %d at dimension %d." % (xs[k], j, ss[k], j))
         raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
                            "specified dimension. Got self.shape = %s source.shape = %s"
                            % (list(xs), list(ss)))
@@ -344,7 +345,7 @@ def masked_select(input, mask, *, out=None):
     try:
         shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
     except ValueError:
-        raise RuntimeError(_size_mismatch(input._data.shape, mask._data.shape)) from None
+        raise RuntimeError(_size_mismatch(mask._data.shape, input._data.shape)) from None
     m = mask._data if mask._data.shape == shape else np.broadcast_to(mask._data, shape)
     return _out(run(MaskedSelectBackward0(m), input), out)
 
@@ -397,7 +398,7 @@ def masked_scatter(input, mask, source):
     try:
         shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
     except ValueError:
-        raise RuntimeError(_size_mismatch(input._data.shape, mask._data.shape)) from None
+        raise RuntimeError(_size_mismatch(mask._data.shape, input._data.shape)) from None
     m = mask._data if mask._data.shape == shape else np.broadcast_to(mask._data, shape)
     if int(np.count_nonzero(m)) > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")

@@ -153,6 +153,12 @@ def _named2(name, fields):
 histogram_type = _named2("histogram", ["hist", "bin_edges"])
 
 
+def _c_name(dt):
+    """The C type name PyTorch prints for a dtype in some messages ('float', 'double')."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16"}.get(dt.name, dt.name)
+
+
 def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
     """Histogram of `input` with `bins` equal bins (over `range` or the data's range) or the
     given increasing bin edges; returns (hist, bin_edges)."""
@@ -165,7 +171,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
         if bins._dtype is not input._dtype:
             raise RuntimeError("torch.histogramdd: input tensor and bins tensors should have the "
                                "same dtype, but got input with dtype %s and bins for dimension 0 "
-                               "with dtype %s" % (input._dtype.name, bins._dtype.name))
+                               "with dtype %s" % (_c_name(input._dtype), _c_name(bins._dtype)))
         edges = bins._data.reshape(-1).copy()
     else:
         _check_bins(bins)
