@@ -131,6 +131,10 @@ CASES = [
     ("Adadelta", dict()),
     ("Adadelta", dict(lr=0.5, rho=0.95, eps=1e-5)),
     ("Adadelta", dict(weight_decay=0.1, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, t0=5, lambd=1e-2, alpha=0.5, weight_decay=0.1)),
 ]
 
 
@@ -180,7 +184,7 @@ def test_trajectory_complex_groups_and_missing_grads(case):
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
-                                  "Adagrad", "Adadelta", "LBFGS", "SparseAdam"])
+                                  "Adagrad", "Adadelta", "LBFGS", "SparseAdam", "Rprop", "ASGD"])
 def test_repr_matches_torch(name):
     e_opt = getattr(eoptim, name)([ember.zeros(2, requires_grad=True)])
     t_opt = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)])
@@ -271,7 +275,8 @@ def test_load_state_dict_casts_state_to_param_dtype_but_not_step():
 
 
 def test_step_state_names_and_dtypes():
-    for name in ["Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta"]:
+    for name in ["Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta",
+                 "Rprop", "ASGD"]:
         e = ember.ones(2, requires_grad=True)
         t = torch.ones(2, requires_grad=True)
         e_opt, t_opt = getattr(eoptim, name)([e]), getattr(torch.optim, name)([t])
@@ -448,6 +453,7 @@ BAD_ARGS = [
     ("Adagrad", dict(lr_decay=-1)), ("Adagrad", dict(initial_accumulator_value=-1)),
     ("Adadelta", dict(rho=1.5)), ("SparseAdam", dict(lr=0)), ("LBFGS", dict(lr=-1)),
     ("Adam", dict(fused=True, differentiable=True)), ("SGD", dict(fused=True, foreach=True)),
+    ("Rprop", dict(etas=(1.1, 1.2))), ("ASGD", dict(weight_decay=-1)),
 ]
 
 
