@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _creation
 from ..ops._op import Op, run
-from ..ops.shape import cat, stack
+from ..ops.shape import StackBackward0, cat, stack
 from ._fused import Fused, apply
 
 __all__ = []
@@ -49,6 +49,10 @@ def split_rows(t, sizes, squeeze=False):
     if len(sizes) == 1:
         return (t[0],) if squeeze else (t,)
     return run(SplitRowsBackward(list(sizes), squeeze), t)
+
+
+class MkldnnRnnLayerBackward0(StackBackward0):
+    """The stacked outputs of an LSTM layer, named as PyTorch's oneDNN LSTM names them."""
 
 
 def _sigmoid(a):
@@ -139,12 +143,14 @@ def _activation(pre, nonlinearity):
 
 
 def lstm_cell(x, hx, cx, w_ih, w_hh, b_ih, b_hh):
+    """One LSTM step as plain ember ops (so the results' grad_fn are PyTorch's)."""
     gates = _linear(x, w_ih, b_ih) + _linear(hx, w_hh, b_hh)
-    return apply(LSTMCellFused(), gates, cx)
+    return LSTMCellFused.composite(None, gates, cx)
 
 
 def gru_cell(x, hx, w_ih, w_hh, b_ih, b_hh):
-    return apply(GRUCellFused(), _linear(x, w_ih, b_ih), _linear(hx, w_hh, b_hh), hx)
+    """One GRU step as plain ember ops."""
+    return GRUCellFused.composite(None, _linear(x, w_ih, b_ih), _linear(hx, w_hh, b_hh), hx)
 
 
 # --- one layer in one direction over a whole sequence -------------------------------------------
@@ -235,6 +241,9 @@ def run_rnn(mode, x, batch_sizes, hx, params, num_layers, dropout, training, bid
             for k, s in enumerate(state):
                 finals[k].append(s)
         layer_out = dir_outs[0] if num_dir == 1 else cat(dir_outs, -1)
+        if mode == "LSTM" and num_dir == 1 and not packed and layer_out.grad_fn is not None \
+                and params[0]["w_hr"] is None:
+            layer_out.grad_fn.__class__ = MkldnnRnnLayerBackward0   # PyTorch's CPU LSTM node
         if dropout and training and layer < num_layers - 1:
             layer_out = F.dropout(layer_out, dropout, True)
         layer_in = layer_out

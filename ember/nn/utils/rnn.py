@@ -44,10 +44,6 @@ class PackedSequence(_PackedSequenceBase):
             data, batch_sizes = data
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
-    def __repr__(self):
-        return ("PackedSequence(data=%r, batch_sizes=%r, sorted_indices=%r, unsorted_indices=%r)"
-                % tuple(self))
-
     def pin_memory(self):
         return type(self)(self.data.pin_memory(), self.batch_sizes,
                           _bind(self.sorted_indices, lambda t: t.pin_memory()),
