@@ -150,22 +150,25 @@ def segment_of(a):
 def share_memory_(tensor):
     """``Tensor.share_memory_()``: moves the tensor's storage into shared memory, in place.
 
-    The tensor (and the tensor it is a view of, if any) then use the shared copy. No-op when
-    the storage is already shared, and for CUDA tensors (as in PyTorch). ember-specific:
-    other tensors that viewed the old storage keep the old, private memory.
+    The storage is the memory of the tensor this one is a view of (its ``_base``), or else
+    of the tensor itself; both tensors then use the shared copy. No-op when the memory is
+    already shared, and for CUDA tensors (as in PyTorch). ember-specific: other views of
+    the old memory keep it (they are not moved along).
     """
     data = tensor._data
     if not isinstance(data, np.ndarray) or is_shared_array(data):
         return tensor
-    old_root = root_of(data)
-    low, high = byte_bounds(old_root)
+    owner = tensor._base if tensor._base is not None else tensor
+    low, high = byte_bounds(owner._data)
+    t_low, t_high = byte_bounds(data)
+    if not (low <= t_low and t_high <= high):  # the base's memory was replaced meanwhile
+        owner, low, high = tensor, t_low, t_high
     root = segment_root(new_segment(high - low))
     if high > low:
         ctypes.memmove(_ptr(root), low, high - low)
-    for t in (tensor, tensor._base):
-        if t is not None and isinstance(t._data, np.ndarray) and root_of(t._data) is old_root:
-            a = t._data
-            t._data = view(root, a.dtype, a.shape, a.strides, _ptr(a) - low)
+    for t in {id(owner): owner, id(tensor): tensor}.values():
+        a = t._data
+        t._data = view(root, a.dtype, a.shape, a.strides, _ptr(a) - low)
     return tensor
 
 

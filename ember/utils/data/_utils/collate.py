@@ -109,32 +109,33 @@ def collate(batch, *, collate_fn_map=None):
     raise TypeError(default_collate_err_msg_format.format(elem_type))
 
 
-def _stack_shared(batch):
-    """In a worker: stacks same-shape, same-dtype CPU tensors straight into shared memory
-    so the batch reaches the main process without another copy. None when not applicable
-    (then ``ember.stack`` runs, with its checks and messages)."""
+def _stack_fast(batch, shared):
+    """Stacks CPU tensors of one shape and dtype with NumPy directly (what ``ember.stack``
+    computes, minus its per-tensor overhead); in a worker (`shared`) the result is written
+    straight into shared memory so it reaches the main process without another copy.
+    None when the batch needs ``ember.stack`` (autograd, promotion, or its error message)."""
     elem = batch[0]
+    shape, dtype = elem._data.shape, elem._dtype
     arrays = []
     for t in batch:
         a = t._data
-        if not isinstance(a, np.ndarray) or t._dtype is not elem._dtype or t._rg or \
-                a.shape != elem._data.shape:
+        if type(a) is not np.ndarray or t._dtype is not dtype or t._rg or a.shape != shape:
             return None
         arrays.append(a)
-    from ember.multiprocessing import _shared
-    out = _shared.empty((len(arrays),) + elem._data.shape, elem._data.dtype)
-    np.stack(arrays, out=out)
-    return Tensor._make(out, elem._dtype)
+    if shared:
+        from ember.multiprocessing import _shared
+        out = _shared.empty((len(arrays),) + shape, elem._data.dtype)
+        np.stack(arrays, out=out)
+    else:
+        out = np.stack(arrays)
+    return Tensor._make(out, dtype)
 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None):
     """Stacks tensors along a new first dimension (into shared memory in a worker)."""
     from .worker import get_worker_info
-    if get_worker_info() is not None:
-        out = _stack_shared(batch)
-        if out is not None:
-            return out
-    return ember.stack(batch, 0)
+    out = _stack_fast(batch, get_worker_info() is not None)
+    return out if out is not None else ember.stack(batch, 0)
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):

@@ -1,0 +1,371 @@
+"""ember.utils.data in the main process (num_workers=0) against torch.utils.data: datasets,
+samplers, random_split, collation and DataLoader orders, lengths and errors."""
+import collections
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import ember  # noqa: E402
+import ember.utils.data as ed  # noqa: E402
+import torch.utils.data as td  # noqa: E402
+
+LIBS = [(ember, ed), (torch, td)]
+Point = collections.namedtuple("Point", ["x", "y"])
+
+
+def plain(x):
+    """A comparable Python structure: tensors become (dtype name, shape, values)."""
+    if isinstance(x, (ember.Tensor, torch.Tensor)):
+        return ("T", str(x.dtype).split(".")[-1], tuple(x.shape), x.tolist())
+    if isinstance(x, np.ndarray):
+        return ("A", str(x.dtype), x.shape, x.tolist())
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return (type(x).__name__,) + tuple(plain(v) for v in x)
+    if isinstance(x, dict):
+        return {k: plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(plain(v) for v in x)
+    return x
+
+
+def both(fn):
+    """fn(lib, data_module) for ember and torch, as comparable structures."""
+    return [plain(fn(lib, d)) for lib, d in LIBS]
+
+
+def raised(fn):
+    """(type name, message) of what fn raises, for ember and torch."""
+    out = []
+    for lib, d in LIBS:
+        try:
+            fn(lib, d)
+        except Exception as e:  # noqa: BLE001
+            out.append((type(e).__name__, str(e).replace("torch.", "")))
+        else:
+            out.append(None)
+    return out
+
+
+def _seeded_epochs(lib, d, seed=0, epochs=2, **kw):
+    lib.manual_seed(seed)
+    ds = d.TensorDataset(lib.arange(23), lib.arange(23) * 10)
+    loader = d.DataLoader(ds, **kw)
+    return [[b[0].tolist() for b in loader] for _ in range(epochs)] + [len(loader)]
+
+
+@pytest.mark.parametrize("kw", [
+    dict(batch_size=4, shuffle=True),
+    dict(batch_size=4, shuffle=True, drop_last=True),
+    dict(batch_size=5),
+    dict(batch_size=5, drop_last=True),
+    dict(batch_size=None, shuffle=True),
+    dict(batch_size=1, shuffle=True),
+])
+def test_loader_orders_match_torch(kw):
+    a, b = both(lambda lib, d: _seeded_epochs(lib, d, **kw))
+    assert a == b
+
+
+def test_loader_generator_and_rng_stream():
+    def run(lib, d):
+        g = lib.Generator().manual_seed(7)
+        loader = d.DataLoader(list(range(12)), batch_size=5, shuffle=True, generator=g)
+        lib.manual_seed(3)
+        orders = [[b.tolist() for b in loader] for _ in range(2)]
+        return orders, lib.rand(3).tolist()  # the default stream after two iterators
+    a, b = both(run)
+    assert a == b
+
+
+def test_samplers_in_loader():
+    def run(lib, d):
+        lib.manual_seed(11)
+        data = list(range(40))
+        out = []
+        samplers = [
+            d.RandomSampler(data, replacement=True, num_samples=70),
+            d.RandomSampler(data, num_samples=50),
+            d.RandomSampler(data, generator=lib.Generator().manual_seed(5)),
+            d.SubsetRandomSampler([1, 5, 9, 13, 17], generator=lib.Generator().manual_seed(2)),
+            d.WeightedRandomSampler([0.1, 0.9, 0.4, 0.7, 3.0, 0.6], 9, replacement=True,
+                                    generator=lib.Generator().manual_seed(1)),
+            d.WeightedRandomSampler([0.9, 0.4, 0.05, 0.2, 0.3, 0.1], 5, replacement=False),
+            d.SequentialSampler(data[:7]),
+        ]
+        for s in samplers:
+            loader = d.DataLoader(data, batch_size=8, sampler=s)
+            out.append(([b.tolist() for b in loader], len(s), len(loader)))
+        return out
+    a, b = both(run)
+    assert a == b
+
+
+def test_batch_sampler_argument():
+    def run(lib, d):
+        bs = d.BatchSampler(d.SequentialSampler(range(10)), batch_size=3, drop_last=False)
+        bs2 = d.BatchSampler(range(10), batch_size=3, drop_last=True)
+        loader = d.DataLoader(list(range(100, 110)), batch_sampler=bs)
+        return [list(bs), list(bs2), len(bs), len(bs2), [b.tolist() for b in loader],
+                len(loader)]
+    a, b = both(run)
+    assert a == b
+
+
+@pytest.mark.parametrize("replicas,shuffle,drop_last", [(3, True, False), (3, False, False),
+                                                         (4, True, True), (2, False, True)])
+def test_distributed_sampler(replicas, shuffle, drop_last):
+    def run(lib, d):
+        out = []
+        for rank in range(replicas):
+            s = d.DistributedSampler(range(10), num_replicas=replicas, rank=rank,
+                                     shuffle=shuffle, seed=3, drop_last=drop_last)
+            s.set_epoch(2)
+            out.append((list(s), len(s)))
+        return out
+    a, b = both(run)
+    assert a == b
+
+
+@pytest.mark.parametrize("lengths", [[3, 7], [0.3, 0.7], [0.25, 0.25, 0.5], [0.33, 0.33, 0.34],
+                                     [10, 0]])
+def test_random_split(lengths):
+    def run(lib, d):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parts = d.random_split(range(10), lengths,
+                                   generator=lib.Generator().manual_seed(42))
+        return [list(p) for p in parts] + [[p.indices for p in parts]]
+    a, b = both(run)
+    assert a == b
+    lib_default = both(lambda lib, d: (lib.manual_seed(1),
+                                       [p.indices for p in d.random_split(range(9), [4, 5])])[1])
+    assert lib_default[0] == lib_default[1]
+
+
+def test_random_split_errors_and_warning():
+    assert raised(lambda lib, d: d.random_split(range(10), [3, 3])) == \
+        [("ValueError", "Sum of input lengths does not equal the length of the input dataset!")] * 2
+    with pytest.warns(UserWarning, match="Length of split at index 1 is 0"):
+        ed.random_split(range(1), [1.0, 0.0])
+
+
+def test_datasets():
+    def run(lib, d):
+        x, y = lib.arange(12).view(6, 2), lib.arange(6)
+        tds = d.TensorDataset(x, y)
+        cat = tds + d.TensorDataset(x[:2] * 10, y[:2])
+        sub = d.Subset(cat, [7, 0, 3])
+        stack_t = d.StackDataset(x, y)
+        stack_d = d.StackDataset(a=x, b=y)
+        return [len(tds), tds[2], len(cat), cat[7], cat[-1], cat.cumulative_sizes,
+                len(sub), sub[0], sub.__getitems__([0, 2]),
+                stack_t[1], stack_d[1], stack_t.__getitems__([0, 5]),
+                stack_d.__getitems__([3]), len(stack_d)]
+    a, b = both(run)
+    assert a == b
+
+
+def test_dataset_errors():
+    assert raised(lambda lib, d: d.TensorDataset(lib.ones(3), lib.ones(4))) == \
+        [("AssertionError", "Size mismatch between tensors")] * 2
+    assert raised(lambda lib, d: d.StackDataset(lib.ones(3), lib.ones(4))) == \
+        [("ValueError", "Size mismatch between datasets")] * 2
+    assert raised(lambda lib, d: d.StackDataset()) == \
+        [("ValueError", "At least one dataset should be passed")] * 2
+    assert raised(lambda lib, d: d.ConcatDataset([])) == \
+        [("AssertionError", "datasets should not be an empty iterable")] * 2
+    assert raised(lambda lib, d: d.ConcatDataset([[1, 2]])[-3]) == \
+        [("ValueError", "absolute value of index should not exceed dataset length")] * 2
+    assert raised(lambda lib, d: d.Dataset()[0]) == \
+        [("NotImplementedError", "Subclasses of Dataset should implement __getitem__.")] * 2
+
+    def bad_subset(lib, d):
+        class S(d.Subset):
+            def __getitem__(self, i):
+                return 0
+        S([1, 2], [0])
+    a, b = raised(bad_subset)
+    assert a == b and a[0] == "NotImplementedError"
+
+
+class _Stream:
+    """Iterable datasets for both libraries (a stream of 0..n-1)."""
+
+    @staticmethod
+    def make(d, n):
+        class Stream(d.IterableDataset):
+            def __iter__(self):
+                return iter(range(n))
+
+            def __len__(self):
+                return n
+        return Stream()
+
+
+def test_iterable_datasets():
+    def run(lib, d):
+        chain = _Stream.make(d, 3) + _Stream.make(d, 4)
+        return [list(chain), len(chain),
+                [b.tolist() for b in d.DataLoader(chain, batch_size=3)],
+                [b.tolist() for b in d.DataLoader(chain, batch_size=3, drop_last=True)],
+                list(d.DataLoader(_Stream.make(d, 3), batch_size=None)),
+                len(d.DataLoader(chain, batch_size=2)),
+                len(d.DataLoader(chain, batch_size=2, drop_last=True))]
+    a, b = both(run)
+    assert a == b
+
+
+COLLATE_CASES = {
+    "ints": [0, 1, 2],
+    "floats": [0.5, 1.5],
+    "bools": [True, False],
+    "strings": ["a", "b"],
+    "bytes": [b"a", b"b"],
+    "numpy": [np.arange(3, dtype=np.float32), np.ones(3, dtype=np.float32)],
+    "numpy_int": [np.arange(2), np.arange(2) + 1],
+    "numpy_scalars": [np.float32(1.5), np.float32(2)],
+    "numpy_int64_scalars": [np.int64(1), np.int64(2)],
+    "nested": [{"x": (1, 2.0), "y": [np.ones(2), "s"], "z": Point(1, [2, 3])},
+               {"x": (3, 4.0), "y": [np.zeros(2), "t"], "z": Point(4, [5, 6])}],
+    "tuples": [(1, "a"), (2, "b"), (3, "c")],
+    "ordered": [collections.OrderedDict(b=1, a=2), collections.OrderedDict(b=3, a=4)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(COLLATE_CASES))
+def test_default_collate(name):
+    batch = COLLATE_CASES[name]
+    a, b = both(lambda lib, d: d.default_collate(batch))
+    assert a == b
+    a, b = both(lambda lib, d: d.default_convert(batch))
+    assert a == b
+
+
+def test_collate_tensors_and_types():
+    def run(lib, d):
+        batch = [(lib.ones(2, 3), lib.tensor(1)), (lib.zeros(2, 3), lib.tensor(2))]
+        out = d.default_collate(batch)
+        dicts = d.default_collate([{"a": lib.ones(2, dtype=lib.float64)},
+                                   {"a": lib.zeros(2, dtype=lib.float64)}])
+        mixed = d.default_collate([lib.ones(2, dtype=lib.int32), lib.ones(2)])
+        ordered = d.default_collate([collections.OrderedDict(q=lib.ones(1))] * 2)
+        return [type(out).__name__, out, dicts, mixed, type(ordered).__name__, ordered]
+    a, b = both(run)
+    assert a == b
+
+
+def test_collate_errors():
+    msg = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
+           "lists; found <class 'NoneType'>")
+    assert raised(lambda lib, d: d.default_collate([None, None])) == [("TypeError", msg)] * 2
+    a, b = raised(lambda lib, d: d.default_collate([np.array(["a"]), np.array(["b"])]))
+    assert a == b and a[0] == "TypeError"
+    assert raised(lambda lib, d: d.default_collate([[1, 2], [1]])) == \
+        [("RuntimeError", "each element in list of batch should be of equal size")] * 2
+    assert raised(lambda lib, d: d.default_collate([lib.ones(2), lib.ones(3)])) == \
+        [("RuntimeError", "stack expects each tensor to be equal size, but got [2] at entry "
+          "0 and [3] at entry 1")] * 2
+    assert raised(lambda lib, d: next(iter(d.DataLoader([object()], batch_size=1))))[0][0] == \
+        "TypeError"
+
+
+def test_collate_fn_filters_none():
+    """The seed's pattern: a dataset returns (None, None) for a bad sample and a custom
+    collate_fn drops it."""
+    def run(lib, d):
+        class Data(d.Dataset):
+            def __getitem__(self, i):
+                return (None, None) if i % 3 == 1 else (lib.full((2,), float(i)), i)
+
+            def __len__(self):
+                return 7
+
+        def collate(batch):
+            batch = [b for b in batch if b[0] is not None]
+            if len(batch) == 0:
+                return lib.Tensor()
+            return d.default_collate(batch)
+        return [b for b in d.DataLoader(Data(), 2, collate_fn=collate)]
+    a, b = both(run)
+    assert a == b
+
+
+def test_loader_argument_errors():
+    cases = [
+        dict(num_workers=-1), dict(timeout=-1), dict(prefetch_factor=2),
+        dict(persistent_workers=True), dict(shuffle=True, sampler=[0, 1]),
+        dict(batch_sampler=[[0]], batch_size=2), dict(batch_sampler=[[0]], drop_last=True),
+        dict(batch_size=None, drop_last=True), dict(batch_size=0), dict(batch_size=True),
+        dict(multiprocessing_context="spawn"), dict(num_workers=1, prefetch_factor=-1),
+        dict(num_workers=1, multiprocessing_context="nope"),
+        dict(num_workers=1, multiprocessing_context=3),
+    ]
+    for kw in cases:
+        a, b = raised(lambda lib, d: d.DataLoader(list(range(4)), **kw))
+        assert a == b and a is not None, kw
+    for kw in [dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])]:
+        a, b = raised(lambda lib, d: d.DataLoader(_Stream.make(d, 2), **kw))
+        assert a is not None and a[0] == b[0] and a[1].split(",")[0] == b[1].split(",")[0], kw
+    loader = ed.DataLoader([1, 2])
+    with pytest.raises(ValueError, match="batch_size attribute should not be set after "
+                                         "DataLoader is initialized"):
+        loader.batch_size = 3
+
+
+def test_sampler_argument_errors():
+    cases = [
+        lambda lib, d: d.RandomSampler([1], replacement=1),
+        lambda lib, d: d.RandomSampler([1], num_samples=0),
+        lambda lib, d: d.RandomSampler([], num_samples=None),
+        lambda lib, d: d.WeightedRandomSampler([1.0], 0),
+        lambda lib, d: d.WeightedRandomSampler([1.0], 1, replacement=0),
+        lambda lib, d: d.WeightedRandomSampler([[1.0]], 1),
+        lambda lib, d: d.BatchSampler([1], 0, False),
+        lambda lib, d: d.BatchSampler([1], 1, 0),
+        lambda lib, d: d.DistributedSampler(range(3), num_replicas=2, rank=2),
+        lambda lib, d: d.Sampler([1]),
+    ]
+    for fn in cases:
+        a, b = raised(fn)
+        assert a == b and a is not None
+
+
+def test_pin_memory_and_getitems():
+    def run(lib, d):
+        class Batched(d.Dataset):
+            def __getitems__(self, idx):
+                return [{"i": i} for i in idx]
+
+            def __len__(self):
+                return 5
+
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            out = list(d.DataLoader(lib.arange(5), batch_size=2, pin_memory=True))
+        return out, [str(x.message) for x in w], list(d.DataLoader(Batched(), batch_size=2))
+    a, b = both(run)
+    assert a == b
+
+
+def test_worker_info_in_main_process():
+    assert ed.get_worker_info() is None
+
+
+def test_bad_dataset_counter():
+    """The seed's BatchDataset: state changed in __getitem__ is seen with num_workers=0."""
+    def run(lib, d):
+        class Counting(d.Dataset):
+            def __init__(self):
+                self.num = 0
+
+            def __getitem__(self, i):
+                self.num += 1
+                return i
+        ds = Counting()
+        batches = list(d.DataLoader(ds, batch_size=25, sampler=range(100)))
+        return len(batches), batches[0][:5], ds.num
+    a, b = both(run)
+    assert a == b
