@@ -1,0 +1,258 @@
+"""Functional normalisation: batch_norm, layer_norm, group_norm, instance_norm,
+local_response_norm.
+
+batch, layer, group and instance norm share one op, `NormBackward`: statistics over some
+axes of a reshaped view of the input, then a per-channel (or per-element) affine map. Its
+backward is the closed form ``invstd / n * (n * gx̂ - Σgx̂ - x̂ Σ(gx̂ x̂))`` on arrays.
+"""
+import numpy as np
+
+from .._tensor import Tensor
+from ._fused import Fused, apply
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm",
+           "rms_norm"]
+
+
+class NormBackward(Fused):
+    """(x - mean) * invstd * w + b. Statistics come from `x` (over `axes` of x viewed as
+    `sshape`) or are given (`fixed`, eval-mode batch norm)."""
+
+    def __init__(self, node, sshape, axes, wshape, eps, fixed=None, has_w=False, has_b=False):
+        self.node, self.sshape, self.axes, self.wshape = node, sshape, axes, wshape
+        self.eps, self.fixed, self.has_w, self.has_b = eps, fixed, has_w, has_b
+
+    def name(self):
+        return self.node
+
+    def forward(self, x, *wb):
+        xs = x.reshape(self.sshape)
+        if self.fixed is None:
+            mean = xs.mean(self.axes, keepdims=True)
+            xc = xs - mean
+            var = (xc * xc).mean(self.axes, keepdims=True)
+            invstd = 1.0 / np.sqrt(var + self.eps)
+            self.mean, self.var = mean, var
+        else:
+            mean, invstd = self.fixed
+            xc = xs - mean
+        self.invstd = invstd.astype(x.dtype, copy=False)
+        xhat = (xc * self.invstd).reshape(x.shape)
+        self.xhat = xhat
+        w = wb[0].reshape(self.wshape) if self.has_w else None
+        b = wb[-1].reshape(self.wshape) if self.has_b else None
+        self.w = w
+        out = xhat * w if w is not None else xhat.copy()
+        if b is not None:
+            out += b
+        return out.astype(x.dtype, copy=False)
+
+    def _affine_axes(self, ndim):
+        lead = ndim - len(self.wshape)
+        return tuple(i for i in range(ndim) if i < lead or self.wshape[i - lead] == 1)
+
+    def grad_arrays(self, g):
+        xhat, meta = self.xhat, self._in_meta
+        gx = gw = gb = None
+        if meta[0] is not None:
+            gxh = g * self.w if self.w is not None else g
+            if self.fixed is not None:
+                gx = (gxh.reshape(self.sshape) * self.invstd).reshape(g.shape)
+            else:
+                s = gxh.reshape(self.sshape)
+                xh = xhat.reshape(self.sshape)
+                gx = (self.invstd * (s - s.mean(self.axes, keepdims=True)
+                                     - xh * (s * xh).mean(self.axes, keepdims=True)))
+                gx = gx.reshape(g.shape)
+        axes = self._affine_axes(g.ndim)
+        if self.has_w and meta[1] is not None:
+            gw = (g * xhat).sum(axes).reshape(-1)
+        if self.has_b and meta[-1] is not None:
+            gb = g.sum(axes).reshape(-1)
+        out = [gx]
+        if self.has_w:
+            out.append(None if gw is None else gw.reshape(self._param_shape))
+        if self.has_b:
+            out.append(None if gb is None else gb.reshape(self._param_shape))
+        return tuple(a.astype(g.dtype, copy=False) if a is not None else None for a in out)
+
+    def composite(self, x, *wb):
+        xs = x.reshape(self.sshape)
+        if self.fixed is None:
+            mean = xs.mean(self.axes, keepdim=True)
+            var = xs.var(self.axes, unbiased=False, keepdim=True)
+            xhat = ((xs - mean) / (var + self.eps).sqrt()).reshape(x.shape)
+        else:
+            mean, invstd = self.fixed
+            xhat = ((xs - Tensor._make(mean.astype(x._dtype.np)))
+                    * Tensor._make(invstd.astype(x._dtype.np))).reshape(x.shape)
+        out = xhat
+        if self.has_w:
+            out = out * wb[0].reshape(self.wshape)
+        if self.has_b:
+            out = out + wb[-1].reshape(self.wshape)
+        return out
+
+
+def _run(op, input, weight, bias):
+    tensors = [input]
+    op.has_w, op.has_b = weight is not None, bias is not None
+    op._param_shape = tuple((weight if weight is not None else bias).shape) \
+        if (weight is not None or bias is not None) else ()
+    if weight is not None:
+        tensors.append(weight)
+    if bias is not None:
+        tensors.append(bias)
+    return apply(op, *tensors), op
+
+
+def _channel_shape(x):
+    return (1, x.shape[1]) + (1,) * (x.dim() - 2)
+
+
+def _check_running(name, t, c):
+    if t is not None and t.numel() != c:
+        raise RuntimeError("%s should contain %d elements not %d" % (name, c, t.numel()))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalises each channel (dim 1) over the batch and spatial dims; in training the
+    running statistics move by `momentum` towards the batch's (unbiased variance)."""
+    if training:
+        size = input.size()
+        n = size[0] * int(np.prod(size[2:]))
+        if n == 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             "size %s" % (size,))
+    c = input.shape[1] if input.dim() > 1 else input.shape[0]
+    _check_running("running_mean", running_mean, c)
+    _check_running("running_var", running_var, c)
+    axes = (0,) + tuple(range(2, input.dim()))
+    cshape = _channel_shape(input)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean must be defined in evaluation mode")
+        mean = running_mean._data.astype(input._dtype.np).reshape(cshape)
+        invstd = 1.0 / np.sqrt(running_var._data.astype(np.float64).reshape(cshape) + eps)
+        op = NormBackward("NativeBatchNormBackward0", tuple(input.shape), axes, cshape, eps,
+                          fixed=(mean, invstd))
+        return _run(op, input, weight, bias)[0]
+    op = NormBackward("NativeBatchNormBackward0", tuple(input.shape), axes, cshape, eps)
+    out, op = _run(op, input, weight, bias)
+    if running_mean is not None or running_var is not None:
+        count = input.numel() // c
+        if running_mean is not None:
+            rm = running_mean._data
+            rm[...] = (1 - momentum) * rm + momentum * op.mean.reshape(-1)
+            running_mean._bump()
+        if running_var is not None:
+            rv = running_var._data
+            unbiased = op.var.reshape(-1) * (count / max(count - 1, 1))
+            rv[...] = (1 - momentum) * rv + momentum * unbiased
+            running_var._bump()
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalises over the trailing `normalized_shape` dims, with elementwise affine."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    shape = tuple(normalized_shape)
+    k = len(shape)
+    if tuple(input.shape[input.dim() - k:]) != shape or input.dim() < k:
+        raise RuntimeError("Given normalized_shape=%s, expected input with shape [*, %s], but got "
+                           "input of size%s" % (list(shape), ", ".join(str(s) for s in shape),
+                                                list(input.shape)))
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError("Expected %s to be of same shape as normalized_shape, but got %s "
+                               "of shape %s and normalized_shape = %s"
+                               % (name, name, list(t.shape), list(shape)))
+    m = int(np.prod(shape))
+    op = NormBackward("NativeLayerNormBackward0", (-1, m), (1,), shape, eps)
+    return _run(op, input, weight, bias)[0]
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing dims, times `weight`."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    dims = tuple(range(-len(normalized_shape), 0))
+    if eps is None:
+        eps = float(np.finfo(input._dtype.np).eps)
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalises each group of channels per sample, with a per-channel affine."""
+    if input.dim() < 2:
+        raise RuntimeError("Expected at least 2 dimensions for input tensor but received %d"
+                           % input.dim())
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise RuntimeError("Expected number of channels in input to be divisible by num_groups, "
+                           "but got input of shape %s and num_groups=%d"
+                           % (list(input.shape), num_groups))
+    op = NormBackward("NativeGroupNormBackward0", (n, num_groups, -1), (2,),
+                      _channel_shape(input), eps)
+    return _run(op, input, weight, bias)[0]
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalises each channel of each sample over its spatial dims."""
+    if use_input_stats:
+        size = input.size()
+        if int(np.prod(size[2:])) == 1:
+            raise ValueError("Expected more than 1 spatial element when training, got input size "
+                             "%s" % (size,))
+    n, c = input.shape[0], input.shape[1]
+    cshape = _channel_shape(input)
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    op = NormBackward("NativeBatchNormBackward0", (n, c, -1), (2,), cshape, eps)
+    out, op = _run(op, input, weight, bias)
+    count = int(np.prod(input.shape[2:]))
+    if running_mean is not None:
+        rm = running_mean._data
+        rm[...] = (1 - momentum) * rm + momentum * op.mean.reshape(n, c).mean(0)
+        running_mean._bump()
+    if running_var is not None:
+        rv = running_var._data
+        unbiased = op.var.reshape(n, c) * (count / max(count - 1, 1))
+        rv[...] = (1 - momentum) * rv + momentum * unbiased.mean(0)
+        running_var._bump()
+    return out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError("Expected 3D or higher dimensionality                          input "
+                         "(got %d dimensions)" % dim)
+    if input.numel() == 0:
+        return input
+    from .._creation import zeros
+    from .._functions import cat
+    sq = input * input
+    c = input.shape[1]
+    before, after = size // 2, (size - 1) // 2
+    pad_shape = list(input.shape)
+    parts = []
+    if before:
+        pad_shape[1] = before
+        parts.append(zeros(pad_shape, dtype=input.dtype))
+    parts.append(sq)
+    if after:
+        pad_shape[1] = after
+        parts.append(zeros(pad_shape, dtype=input.dtype))
+    padded = cat(parts, 1) if len(parts) > 1 else sq
+    window = padded.narrow(1, 0, c)
+    for i in range(1, size):
+        window = window + padded.narrow(1, i, c)
+    div = (window / size).mul(alpha).add(k).pow(beta)
+    return input / div
+
