@@ -103,8 +103,14 @@ _LAZY_NAMES = {"save": "serialization", "load": "serialization"}
 
 def __getattr__(name):
     import importlib
+    import sys
     if name in _LAZY_MODULES:
-        return importlib.import_module("." + name, __name__)
+        module = importlib.import_module("." + name, __name__)
+        # where ember stands in for torch (ember run, import hooks), torch.nn is ember.nn too
+        for key, mod in list(sys.modules.items()):
+            if mod is sys.modules[__name__] and key != __name__:
+                sys.modules.setdefault(key + "." + name, module)
+        return module
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module("." + _LAZY_NAMES[name], __name__), name)
     raise AttributeError("ember has no torch.%s yet" % name)

@@ -473,10 +473,10 @@ class Tensor(metaclass=_LegacyMeta):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype, dev = a._dtype, a.device
+            elif isinstance(a, bool):       # to(device, dtype, non_blocking, copy)
+                pass
             elif isinstance(a, (str, device, int)):
                 dev = a
-            elif isinstance(a, bool):
-                pass
             elif a is not None:
                 dtype = D.to_dtype(a)
         t = self
