@@ -205,7 +205,8 @@ def test_repr_param_groups_and_options():
 def test_state_dict_roundtrip_from_torch():
     """A state dict written by PyTorch loads into ember and both continue identically."""
     for name, kwargs in [("Adam", dict(lr=0.05, amsgrad=True)), ("SGD", dict(momentum=0.9)),
-                         ("NAdam", {}), ("Adagrad", dict(lr=0.1)), ("RMSprop", dict(centered=True))]:
+                         ("NAdam", {}), ("Adagrad", dict(lr=0.1)),
+                         ("RMSprop", dict(centered=True))]:
         vals = _init_values(np.float32)
         eps_, tps = _make_pair(vals)
         t_opt = getattr(torch.optim, name)(tps, **kwargs)
@@ -603,6 +604,14 @@ def test_sparse_grad_errors_for_dense_only_optimizers():
 
     p._grad = FakeSparse()
     with pytest.raises(RuntimeError, match="Adam does not support sparse gradients"):
+        opt.step()
+
+
+def test_differentiable_is_refused_not_ignored():
+    p = ember.ones(2, requires_grad=True)
+    opt = eoptim.SGD([p], lr=0.1, differentiable=True)
+    p.grad = ember.ones(2)
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
         opt.step()
 
 

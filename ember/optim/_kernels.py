@@ -14,6 +14,7 @@ scalars), as PyTorch casts a scalar operand to the tensor's dtype.
 """
 import numpy as np
 
+from .._device import array_module
 from .._tensor import Tensor
 
 
@@ -65,6 +66,11 @@ def lerp_(a, b, w):
         diff *= one_minus
         np.subtract(b, diff, out=a)
     return a
+
+
+def copy(a):
+    """A fresh array holding `a` (0-d results of NumPy arithmetic included)."""
+    return array_module(a).array(a, copy=True)
 
 
 def new_tensor(arr, dtype=None):

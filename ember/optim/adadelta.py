@@ -3,7 +3,7 @@ import numpy as np
 
 from . import _kernels as K
 from ._common import steps_to_tensors
-from .optimizer import Optimizer, _run_closure, _step_tensor
+from .optimizer import Optimizer, _begin_step, _step_tensor
 
 __all__ = ["Adadelta", "adadelta"]
 
@@ -60,7 +60,7 @@ class Adadelta(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step; `closure` re-evaluates the model and returns
         the loss."""
-        loss = _run_closure(closure)
+        loss = _begin_step(self, closure)
         for group in self.param_groups:
             params, grads, square_avgs, acc_deltas, state_steps = [], [], [], [], []
             has_complex = self._init_group(group, params, grads, square_avgs, acc_deltas,

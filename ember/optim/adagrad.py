@@ -3,7 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from . import _kernels as K
-from .optimizer import Optimizer, _get_scalar_dtype, _run_closure, _step_tensor
+from .optimizer import Optimizer, _get_scalar_dtype, _begin_step, _step_tensor
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -88,7 +88,7 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step; `closure` re-evaluates the model and returns
         the loss."""
-        loss = _run_closure(closure)
+        loss = _begin_step(self, closure)
         for group in self.param_groups:
             params, grads, state_sums, state_steps = [], [], [], []
             has_sparse_grad, has_complex = self._init_group(group, params, grads, state_sums,

@@ -3,7 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from . import _kernels as K
-from .optimizer import Optimizer, _get_scalar_dtype, _run_closure, _step_tensor, _to_scalar
+from .optimizer import Optimizer, _get_scalar_dtype, _begin_step, _step_tensor, _to_scalar
 
 __all__ = ["ASGD", "asgd"]
 
@@ -64,7 +64,7 @@ class ASGD(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step; `closure` re-evaluates the model and returns
         the loss."""
-        loss = _run_closure(closure)
+        loss = _begin_step(self, closure)
         for group in self.param_groups:
             params, grads, mus, axs, etas, state_steps = [], [], [], [], [], []
             has_complex = self._init_group(group, params, grads, mus, axs, etas, state_steps)

@@ -4,7 +4,7 @@ import numpy as np
 from .._tensor import Tensor
 from . import _kernels as K
 from ._common import check_range, steps_to_tensors
-from .optimizer import Optimizer, _run_closure, _step_tensor
+from .optimizer import Optimizer, _begin_step, _step_tensor
 
 __all__ = ["NAdam", "nadam"]
 
@@ -61,7 +61,7 @@ class NAdam(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step; `closure` re-evaluates the model and returns
         the loss."""
-        loss = _run_closure(closure)
+        loss = _begin_step(self, closure)
         for group in self.param_groups:
             params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps = \
                 [], [], [], [], [], []

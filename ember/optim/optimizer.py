@@ -91,8 +91,17 @@ def _get_value(x):
     return x.item() if isinstance(x, Tensor) else x
 
 
-def _run_closure(closure):
-    """Calls the closure (with gradients enabled) and returns its loss; None without one."""
+def _begin_step(optimizer, closure):
+    """Starts a built-in optimizer's step: runs the closure (with gradients enabled) and
+    returns its loss (None without one).
+
+    ``differentiable=True`` (autograd through the update) is not implemented: the updates
+    write into the parameters' arrays, so it raises rather than silently cut the graph.
+    """
+    for group in optimizer.param_groups:
+        if group.get("differentiable"):
+            raise NotImplementedError("ember.optim: differentiable=True (autograd through the "
+                                      "optimizer step) is not supported")
     if closure is None:
         return None
     with enable_grad():

@@ -3,7 +3,7 @@ import numpy as np
 
 from . import _kernels as K
 from ._common import check_range, steps_to_tensors
-from .optimizer import Optimizer, _run_closure, _step_tensor
+from .optimizer import Optimizer, _begin_step, _step_tensor
 
 __all__ = ["RAdam", "radam"]
 
@@ -54,7 +54,7 @@ class RAdam(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step; `closure` re-evaluates the model and returns
         the loss."""
-        loss = _run_closure(closure)
+        loss = _begin_step(self, closure)
         for group in self.param_groups:
             params, grads, exp_avgs, exp_avg_sqs, state_steps = [], [], [], [], []
             beta1, beta2 = group["betas"]

@@ -4,7 +4,7 @@ import numpy as np
 
 from . import _kernels as K
 from ._common import steps_to_tensors
-from .optimizer import Optimizer, _run_closure, _step_tensor, _to_scalar
+from .optimizer import Optimizer, _begin_step, _step_tensor, _to_scalar
 
 __all__ = ["Rprop", "rprop"]
 
@@ -59,7 +59,7 @@ class Rprop(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step; `closure` re-evaluates the model and returns
         the loss."""
-        loss = _run_closure(closure)
+        loss = _begin_step(self, closure)
         for group in self.param_groups:
             params, grads, prevs, step_sizes, state_steps = [], [], [], [], []
             etaminus, etaplus = group["etas"]

@@ -1,8 +1,6 @@
 """``torch.optim.SGD``: stochastic gradient descent with momentum, dampening and Nesterov."""
-import numpy as np
-
 from . import _kernels as K
-from .optimizer import Optimizer, _run_closure
+from .optimizer import Optimizer, _begin_step
 
 __all__ = ["SGD", "sgd"]
 
@@ -62,7 +60,7 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step; `closure` re-evaluates the model and returns
         the loss."""
-        loss = _run_closure(closure)
+        loss = _begin_step(self, closure)
         for group in self.param_groups:
             params, grads, momentum_buffer_list = [], [], []
             has_sparse_grad = self._init_group(group, params, grads, momentum_buffer_list)
@@ -90,7 +88,7 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
         if momentum != 0:
             buf = momentum_buffer_list[i]
             if buf is None:
-                buf = K.new_tensor(np.array(grad, copy=True, order="K"), param._dtype)
+                buf = K.new_tensor(K.copy(grad), param._dtype)
                 momentum_buffer_list[i] = buf
             else:
                 b = buf._data

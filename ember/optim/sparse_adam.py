@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from . import _kernels as K
-from .optimizer import Optimizer, _run_closure, _to_scalar
+from .optimizer import Optimizer, _begin_step, _to_scalar
 
 __all__ = ["SparseAdam"]
 
@@ -47,7 +47,7 @@ class SparseAdam(Optimizer):
     def step(self, closure=None):
         """Performs a single optimization step; `closure` re-evaluates the model and returns
         the loss."""
-        loss = _run_closure(closure)
+        loss = _begin_step(self, closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             maximize = group.get("maximize", False)
