@@ -191,3 +191,13 @@ def test_shape_ops_values_grads_and_strides(fn):
     np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-10)
     if "einsum" not in fn.__code__.co_names:  # einsum's node depends on its path
         assert re.grad_fn.name() == rt.grad_fn.name()
+
+
+@pytest.mark.parametrize("fn", [lambda x: x * x + 1, lambda x: x.exp(), lambda x: x.sum(),
+                                lambda x: x / 3, lambda x: x.mean(0), lambda x: x @ x.t()])
+def test_bfloat16_results_stay_bfloat16(fn):
+    v = np.random.default_rng(5).standard_normal((3, 3))
+    e = fn(ember.tensor(v).bfloat16())
+    t = fn(torch.tensor(v).bfloat16())
+    assert str(e.dtype) == str(t.dtype) and tuple(e.shape) == tuple(t.shape)
+    np.testing.assert_allclose(e.float().numpy(), t.float().numpy(), rtol=1e-2, atol=1e-2)

@@ -46,29 +46,52 @@ class Op(Node):
 def run(op, *inputs):
     """Runs `op` on tensors `inputs` and records it in the graph when needed."""
     out = op.forward(*[t._data for t in inputs])
+    bf16 = _has_bf16(inputs)
     if _state.enabled:
         for t in inputs:
             if t._rg:
-                return _record(op, inputs, out)
+                return _record(op, inputs, out, bf16)
     if op.n_outputs == 1:
-        return wrap(out)
-    return tuple(wrap(o) for o in out)
+        return _wrap_out(out, bf16)
+    return tuple(_wrap_out(o, bf16) for o in out)
 
 
 def run2(op, a, b):
     """`run` for the common two-input case, kept lean: it is the hot path of arithmetic."""
     out = op.forward(a._data, b._data)
     if _state.enabled and (a._rg or b._rg):
-        return _record(op, (a, b), out)
+        return _record(op, (a, b), out, a._dtype is _BF16 or b._dtype is _BF16)
     if out.__class__ is not _ndarray and isinstance(out, np.generic):
         out = np.asarray(out)
     t = _new(Tensor)
     t._data = out
-    t._dtype = _BY_NP[out.dtype]
+    dt = t._dtype = _BY_NP[out.dtype]
+    if dt is _F32 and (a._dtype is _BF16 or b._dtype is _BF16):
+        t._data, t._dtype = _round_bf16(out), _BF16
     return t
 
 
-def _record(op, inputs, out):
+def _has_bf16(inputs):
+    for t in inputs:
+        if t._dtype is _BF16:
+            return True
+    return False
+
+
+def _wrap_out(out, bf16):
+    """Wraps an op's output; bfloat16 inputs give bfloat16 results (computed in float32)."""
+    t = wrap(out)
+    if bf16 and t._dtype is _F32:
+        t._data, t._dtype = _round_bf16(t._data), _BF16
+    return t
+
+
+def _round_bf16(a):
+    from .convert import round_bfloat16
+    return round_bfloat16(a)
+
+
+def _record(op, inputs, out, bf16=False):
     edges, meta = [], []
     for t in inputs:
         if t._rg:
@@ -83,13 +106,13 @@ def _record(op, inputs, out):
     if op.saved_inputs:
         op.save_for_backward(*op.to_save(inputs))
     if op.n_outputs == 1:
-        res = wrap(out)
+        res = _wrap_out(out, bf16)
         res._rg, res.grad_fn = True, op
         if op.saves_output:
             op.save_output(res)
         return res
     op._n_outputs = op.n_outputs
-    res = tuple(wrap(o) for o in out)
+    res = tuple(_wrap_out(o, bf16) for o in out)
     op._out_meta = [(r._data.shape, r._dtype, r._data) for r in res]
     n = op.differentiable_outputs or op.n_outputs
     for i, r in enumerate(res[:n]):
@@ -107,6 +130,7 @@ def wrap(arr, dtype=None):
 
 
 _NO_EDGE = (None, 0)
+_BF16, _F32 = D.bfloat16, D.float32
 Tensor = None  # set by _tensor.py once the class exists (the op layer sits below it)
 _new = object.__new__
 _ndarray = np.ndarray

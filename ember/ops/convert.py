@@ -8,7 +8,8 @@ from ._op import Op, run
 
 def round_bfloat16(a):
     """Rounds float32 values to bfloat16 precision (round to nearest even), kept as float32."""
-    a = np.ascontiguousarray(a, dtype=np.float32)
+    shape = np.shape(a)
+    a = np.ascontiguousarray(a, dtype=np.float32).reshape(shape)  # (keeps 0-d arrays 0-d)
     bits = a.view(np.uint32)
     rounded = (bits + np.uint32(0x7FFF) + ((bits >> 16) & np.uint32(1))) & np.uint32(0xFFFF0000)
     out = np.where(np.isnan(a), a, rounded.view(np.float32))
