@@ -230,19 +230,17 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
                 del out_shape[d]
     srt = x.sort(-1).values                                 # (..., n), NaN last
     n = srt.shape[-1]
+    lead = tuple(srt.shape[:-1])
     qv = _T(np.asarray(q, dtype=input._dtype.np)) if scalar_q else q.detach()
     qv = qv.reshape(-1)                                     # (Q,)
-    lead = srt.shape[:-1]
-    srt = srt.reshape(lead + (1, n)) if len(lead) else srt.reshape(1, n)
     nan = srt.detach().isnan()
     if ignore_nan:
-        valid = (~nan).sum(-1).to(input._dtype)             # (..., 1)
-        ranks = qv * (valid - 1)
+        valid = (~nan).sum(-1, keepdim=True).to(input._dtype)      # (..., 1)
+        ranks = qv * (valid - 1)                                    # (..., Q)
         ranks = ranks.masked_fill(ranks < 0, 0)
     else:
-        ranks = qv * (n - 1)
-        ranks = ranks.expand(nan.shape[:-1] + (qv.shape[0],)).masked_fill(nan.any(-1, True), n - 1)
-    ranks = ranks.detach()
+        ranks = (qv * (n - 1)).expand(lead + (qv.shape[0],))
+        ranks = ranks.masked_fill(nan.any(-1, keepdim=True), n - 1)
     if interpolation == "lower":
         ranks = ranks.floor()
     elif interpolation == "higher":
@@ -250,17 +248,16 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     elif interpolation == "nearest":
         ranks = ranks.round()
     below_i = ranks.long()
-    shape = ranks.shape
-    values = srt.expand(shape[:-1] + (n,)).gather(-1, below_i)
+    values = srt.gather(-1, below_i)
     if interpolation in ("linear", "midpoint"):
-        above_i = ranks.ceil().long()
-        above = srt.expand(shape[:-1] + (n,)).gather(-1, above_i)
+        above = srt.gather(-1, ranks.ceil().long())
         w = ranks - below_i.to(ranks.dtype) if interpolation == "linear" else \
-            ranks.new_full(shape, 0.5)
+            ranks.new_full(ranks.shape, 0.5)
         values = _lerp(values, above, w)
     # values: (..., Q) -> (Q, ...) with the reduced shape
     values = values.movedim(-1, 0).reshape([qv.shape[0]] + out_shape)
-    return values.reshape(out_shape) if scalar_q or q._data.ndim == 0 else values
+    values = values.reshape(out_shape) if scalar_q or q._data.ndim == 0 else values
+    return values.contiguous()
 
 
 def _lerp(a, b, w):

@@ -55,7 +55,7 @@ def _unique_slices(a, d, consecutive):
     """Distinct slices of `a` along dim `d` (sorted lexicographically unless consecutive)."""
     m = np.moveaxis(a, d, 0)
     n = m.shape[0]
-    rows = m.reshape(n, -1)
+    rows = m.reshape(n, int(np.prod(m.shape[1:])))
     if consecutive:
         order = np.arange(n)
     else:

@@ -9,6 +9,7 @@ above every number, as in PyTorch.
 """
 import numpy as np
 
+from .. import _dtype as D
 from ._op import Op, norm_dim, run
 from . import sort_stats as ST
 from . import sort_unique as U
@@ -23,13 +24,22 @@ def _T(a):
     return Tensor._make(a)
 
 
+_OUT_TYPES = {}
+
+
 def _out2(r, out):
+    """Writes (values, indices) into the `out` pair; PyTorch then returns a '<name>_out'
+    named tuple of the out tensors."""
     if out is None:
         return r
     from ._out import write_out
+    from .reduce import _named
     write_out(out[0], r[0])
     write_out(out[1], r[1])
-    return type(r)(*out)
+    name = type(r).__name__ + "_out"
+    if name not in _OUT_TYPES:
+        _OUT_TYPES[name] = _named(name)
+    return _OUT_TYPES[name](*out)
 
 
 def stable_argsort(a, axis, descending):
@@ -105,8 +115,8 @@ def rows_last(a, d):
 
 
 def from_rows(r, shape_moved, d):
-    """Inverse of rows_last for a result with `shape_moved` (dim d last)."""
-    return np.moveaxis(r.reshape(shape_moved), -1, d)
+    """Inverse of rows_last for a result with `shape_moved` (dim d last), C-contiguous."""
+    return np.ascontiguousarray(np.moveaxis(r.reshape(shape_moved), -1, d))
 
 
 def same(u, v):
@@ -156,7 +166,7 @@ class TopkBackward0(Op):
             self._replay_ties(rows, order, idx)
         shape = np.moveaxis(a, d, -1).shape[:-1] + (k,)
         self.idx = from_rows(idx, shape, d)
-        vals = np.take_along_axis(a, self.idx, axis=d)
+        vals = np.ascontiguousarray(np.take_along_axis(a, self.idx, axis=d))
         return vals, self.idx
 
     def _replay_ties(self, rows, order, idx):
@@ -195,6 +205,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     n = input._data.shape[d] if nd else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
+    if input._dtype is D.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     v, i = run(TopkBackward0(k, d, largest, sorted), input)
     return _out2(RETURN_TYPES["topk"](v, i), out)
 
