@@ -5,6 +5,7 @@ same parameter values, feeding both the same gradient function of the current pa
 and compares the parameters after every step (20 steps) and the final state dicts.
 """
 import copy
+import importlib
 import warnings
 
 import numpy as np
@@ -552,6 +553,37 @@ def test_step_hooks_and_custom_optimizer():
     h = sgd.register_step_pre_hook(change)
     assert sgd.step() == 7
     h.remove()
+
+
+def test_user_defined_optimizer_like_pytorch_tutorials():
+    def make(lib, base):
+        base_mod = importlib.import_module(base.__name__ + ".optimizer")
+        required = base_mod.required
+
+        class PlainSGD(base.Optimizer):
+            def __init__(self, params, lr=required):
+                super().__init__(params, dict(lr=lr, differentiable=False))
+
+            @base_mod._use_grad_for_differentiable
+            def step(self, closure=None):
+                assert not lib.is_grad_enabled()
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            p.add_(p.grad, alpha=-group["lr"])
+        return PlainSGD
+
+    e, t = ember.tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)
+    eo, to = make(ember, eoptim)([e], lr=0.5), make(torch, torch.optim)([t], lr=0.5)
+    for _ in range(3):
+        (e * e).sum().backward()
+        (t * t).sum().backward()
+        eo.step()
+        to.step()
+        eo.zero_grad()
+        to.zero_grad()
+    _close(e, t, np.float32)
+    assert repr(eo) == repr(to)
 
 
 def test_state_dict_hooks():

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad
+from ..autograd.grad_mode import enable_grad, set_grad_enabled
 from ..autograd.graph import RemovableHandle
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
@@ -89,6 +89,16 @@ def _to_scalar(x):
 def _get_value(x):
     """A tensor's Python value (``.item()``), or `x` itself."""
     return x.item() if isinstance(x, Tensor) else x
+
+
+def _use_grad_for_differentiable(func):
+    """Decorator for a ``step``: runs it with gradient recording set to the optimizer's
+    ``differentiable`` default (off normally), as PyTorch's custom optimizers expect."""
+    @functools.wraps(func)
+    def _use_grad(self, *args, **kwargs):
+        with set_grad_enabled(self.defaults.get("differentiable", False)):
+            return func(self, *args, **kwargs)
+    return _use_grad
 
 
 def _begin_step(optimizer, closure):
