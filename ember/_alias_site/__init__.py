@@ -1,0 +1,1 @@
+"""Holds sitecustomize.py for `ember run` children (on PYTHONPATH only under ember run)."""
