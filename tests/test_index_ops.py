@@ -637,3 +637,21 @@ def test_gradcheck(fn, args, grads):
             warnings.simplefilter("ignore")
             return fn(ember, *full)
     assert ember.autograd.gradcheck(f, diff)
+
+
+GRADGRAD = {"gather", "scatter-src", "scatter_add", "index_select", "index_add", "take", "put",
+            "masked_scatter", "diagonal_scatter", "slice_scatter", "cross",
+            "cdist", "cdist-p3", "cummax", "logcumsumexp", "renorm", "scatter_reduce-prod-True",
+            "scatter_reduce-mean-False", "scatter_reduce-amax-True", "kron", "trace"}
+
+
+@pytest.mark.parametrize("fn,args,grads", [p for p in GRAD_CASES if p.id in GRADGRAD])
+def test_gradgradcheck(fn, args, grads):
+    ts = _grad_inputs(ember, args, grads)
+
+    def f(*xs):
+        full = list(ts)
+        for k, x in zip(grads, xs):
+            full[k] = x
+        return fn(ember, *full)
+    assert ember.autograd.gradgradcheck(f, [ts[k] for k in grads])

@@ -380,3 +380,10 @@ def test_gradients_match_torch(fn, arr):
 def test_gradcheck(fn, arr):
     x = ember.from_numpy(arr.copy()).requires_grad_()
     assert ember.autograd.gradcheck(lambda t: fn(ember, t), (x,))
+
+
+@pytest.mark.parametrize("fn,arr", [p for p in GRAD_CASES if p.id in
+                                    ("sort", "topk", "kthvalue", "median-dim", "quantile")])
+def test_gradgradcheck(fn, arr):
+    x = ember.from_numpy(arr.copy()).requires_grad_()
+    assert ember.autograd.gradgradcheck(lambda t: fn(ember, t), (x,))

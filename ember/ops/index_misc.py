@@ -278,9 +278,13 @@ class LogcumsumexpBackward0(Op):
         def rev_lcse(t):
             return t.flip(d).logcumsumexp(d).flip(d)
 
-        # sum over k >= i of g_k exp(x_i - out_k), with g split by sign to stay in log space
-        pos = rev_lcse(g.clamp(min=0).log() - out)
-        neg = rev_lcse((-g).clamp(min=0).log() - out)
+        # sum over k >= i of g_k exp(x_i - out_k), in log space with g split by sign; the
+        # entries of the other sign get a hugely negative finite value (not -inf) so that the
+        # gradient of this backward stays finite
+        lowest = g.new_full((), float(np.finfo(g.dtype.np).min) / 4)
+        log_abs = g.abs().log()
+        pos = rev_lcse(log_abs.where(g > 0, lowest) - out)
+        neg = rev_lcse(log_abs.where(g < 0, lowest) - out)
         return (pos + x).exp() - (neg + x).exp()
 
 
