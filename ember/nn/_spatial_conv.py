@@ -405,6 +405,8 @@ class Im2ColBackward0(Op):
         self.geo = geo
 
     def forward(self, x):
+        if x.ndim == 3:         # unbatched
+            return self.forward(x[None])[0]
         cols = im2col(x, self.geo)
         return cols.reshape(x.shape[0], -1, cols.shape[-1])
 
@@ -419,6 +421,8 @@ class Col2ImBackward0(Op):
         self.geo = geo
 
     def forward(self, cols):
+        if cols.ndim == 2:      # unbatched
+            return self.forward(cols[None])[0]
         n = cols.shape[0]
         c = cols.shape[1] // math.prod(self.geo.k)
         return col2im(cols.reshape((n, c) + tuple(self.geo.k) + tuple(self.geo.out)),
@@ -436,46 +440,38 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Extracts sliding local blocks: (N, C, H, W) -> (N, C*kh*kw, L); also unbatched."""
     x = input
     if x.dim() not in (3, 4):
-        raise NotImplementedError("Input Error: Only 3D or 4D input Tensors are supported (got "
-                                  "%dD)" % x.dim())
-    unbatched = x.dim() == 3
-    if unbatched:
-        x = x.unsqueeze(0)
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
+                           "other non-zero dimensions for input, but got: %s" % list(x.shape))
     k, d = _pair4(kernel_size, "kernel_size"), _pair4(dilation, "dilation")
     p, s = _pair4(padding, "padding"), _pair4(stride, "stride")
-    geo = Geometry(k, s, d, tuple((v, v) for v in p), 1, tuple(x.shape[2:]))
+    geo = Geometry(k, s, d, tuple((v, v) for v in p), 1, tuple(x.shape[-2:]))
     if any(o <= 0 for o in geo.out):
         raise RuntimeError("Given input with spatial size (%d, %d), kernel_size=(%d, %d), "
                            "dilation=(%d, %d), padding=(%d, %d), calculated shape of the array of "
                            "sliding blocks as (%d, %d), but its components must be at least one."
-                           % (tuple(x.shape[2:]) + k + d + p + geo.out))
-    y = run(Im2ColBackward0(geo), x)
-    return y.squeeze(0) if unbatched else y
+                           % (tuple(x.shape[-2:]) + k + d + p + geo.out))
+    return run(Im2ColBackward0(geo), x)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Combines sliding local blocks into a tensor: (N, C*kh*kw, L) -> (N, C, H, W)."""
     x = input
     if x.dim() not in (2, 3):
-        raise NotImplementedError("Input Error: Only unbatched (2D) or batched (3D) input Tensors"
-                                  " are supported (got %dD)" % x.dim())
-    unbatched = x.dim() == 2
-    if unbatched:
-        x = x.unsqueeze(0)
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch "
+                           "size and non-zero dimensions for input, but got: %s" % list(x.shape))
     size = _pair4(output_size, "output_size")
     k, d = _pair4(kernel_size, "kernel_size"), _pair4(dilation, "dilation")
     p, s = _pair4(padding, "padding"), _pair4(stride, "stride")
     geo = Geometry(k, s, d, tuple((v, v) for v in p), 1, size)
     kk = k[0] * k[1]
-    if x.shape[1] % kk:
+    if x.shape[-2] % kk:
         raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product of "
                            "kernel_size, but got input.size(1)=%d and kernel_size=(%d, %d)"
-                           % (x.shape[1], k[0], k[1]))
-    if math.prod(geo.out) != x.shape[2]:
+                           % (x.shape[-2], k[0], k[1]))
+    if math.prod(geo.out) != x.shape[-1]:
         raise RuntimeError("Given output_size=(%d, %d), kernel_size=(%d, %d), dilation=(%d, %d), "
                            "padding=(%d, %d), stride=(%d, %d), expected size of input's dimension "
                            "2 to match the calculated number of sliding blocks %d * %d = %d, but "
                            "got input.size(2)=%d." % (size + k + d + p + s + geo.out +
-                                                      (math.prod(geo.out), x.shape[2])))
-    y = run(Col2ImBackward0(geo), x)
-    return y.squeeze(0) if unbatched else y
+                                                      (math.prod(geo.out), x.shape[-1])))
+    return run(Col2ImBackward0(geo), x)
