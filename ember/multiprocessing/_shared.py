@@ -147,25 +147,57 @@ def segment_of(a):
     return root_of(a).base
 
 
+# id(old root array) -> (weakref to it, low address, high address, SharedRoot): memory
+# already moved into a segment, so that other tensors still viewing the old memory join
+# the same segment when they are shared in turn (instead of getting a copy of their own).
+_MOVED = {}
+
+
+def _record_move(old_root, low, high, root):
+    key = id(old_root)
+    try:
+        ref = weakref.ref(old_root, lambda _, key=key: _MOVED.pop(key, None))
+    except TypeError:  # an array type without weakref support: nothing to remember
+        return
+    _MOVED[key] = (ref, low, high, root)
+
+
+def _moved_segment(data):
+    """(low, root) if the memory of `data` was already moved into a segment, else None."""
+    old_root = root_of(data)
+    entry = _MOVED.get(id(old_root))
+    if entry is None or entry[0]() is not old_root:
+        return None
+    _, low, high, root = entry
+    t_low, t_high = byte_bounds(data)
+    return (low, root) if low <= t_low and t_high <= high else None
+
+
 def share_memory_(tensor):
     """``Tensor.share_memory_()``: moves the tensor's storage into shared memory, in place.
 
     The storage is the memory of the tensor this one is a view of (its ``_base``), or else
     of the tensor itself; both tensors then use the shared copy. No-op when the memory is
     already shared, and for CUDA tensors (as in PyTorch). ember-specific: other views of
-    the old memory keep it (they are not moved along).
+    the same memory keep using the old copy until they are shared (or sent) themselves,
+    which puts them on the same shared copy.
     """
     data = tensor._data
     if not isinstance(data, np.ndarray) or is_shared_array(data):
         return tensor
+    moved = _moved_segment(data)
+    if moved is not None:
+        low, root = moved
+        tensor._data = view(root, data.dtype, data.shape, data.strides, _ptr(data) - low)
+        return tensor
     owner = tensor._base if tensor._base is not None else tensor
+    if is_shared_array(owner._data) or root_of(owner._data) is not root_of(data):
+        owner = tensor  # the base's memory was replaced meanwhile
     low, high = byte_bounds(owner._data)
-    t_low, t_high = byte_bounds(data)
-    if not (low <= t_low and t_high <= high):  # the base's memory was replaced meanwhile
-        owner, low, high = tensor, t_low, t_high
     root = segment_root(new_segment(high - low))
     if high > low:
         ctypes.memmove(_ptr(root), low, high - low)
+    _record_move(root_of(data), low, high, root)
     for t in {id(owner): owner, id(tensor): tensor}.values():
         a = t._data
         t._data = view(root, a.dtype, a.shape, a.strides, _ptr(a) - low)
