@@ -87,7 +87,12 @@ def numel(input):
 
 
 def typename(obj):
-    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
+    """The tensor type string, else the module-qualified class name (builtins unqualified)."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    module = cls.__module__
+    return cls.__qualname__ if module in ("builtins", None) else module + "." + cls.__qualname__
 
 
 import builtins as _builtins  # noqa: E402

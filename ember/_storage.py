@@ -120,15 +120,7 @@ class TypedStorage(UntypedStorage):
         return iter(self.tolist())
 
     def __repr__(self):
-        vals = self.tolist()
-        if self._dtype.is_floating_point:
-            from ._tensor import Tensor
-            body = repr(Tensor._make(np.asarray(vals, dtype=self._dtype.np)))
-            body = "\n".join(" " + s.strip() for s in body[len("tensor(["):].split("]")[0]
-                             .split(",")) if vals else ""
-        else:
-            body = "\n".join(" %s" % (str(v) if not isinstance(v, bool) else str(v))
-                             for v in vals)
+        body = "\n".join(" %s" % v for v in self.tolist())
         tail = "[torch.storage.TypedStorage(dtype=%r, device=%s) of size %d]" % (
             self._dtype, self.device, self.size())
         return body + "\n" + tail if body else tail

@@ -22,6 +22,8 @@ _state = grad_mode.state
 class Size(tuple):
     """``torch.Size``: a tuple of ints that prints as ``torch.Size([2, 3])``."""
 
+    __module__ = "ember"
+
     def __new__(cls, seq=()):
         return tuple.__new__(cls, (int(s) for s in seq))
 
@@ -58,6 +60,8 @@ class _LegacyMeta(type):
 class Tensor(metaclass=_LegacyMeta):
     """A multi-dimensional array with autograd. ``torch.Tensor(*sizes)`` / ``Tensor(data)``
     are the legacy constructors (default dtype)."""
+
+    __module__ = "ember"   # prints as <class 'ember.Tensor'>, pickles by that name
 
     # class-level defaults keep _make cheap: a fresh tensor only sets _data and _dtype
     _rg = False
@@ -391,7 +395,8 @@ class Tensor(metaclass=_LegacyMeta):
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with %s values is ambiguous"
+                               % ("no" if self._data.size == 0 else "more than one"))
         return bool(_host(self._data).reshape(-1)[0])
 
     def __index__(self):

@@ -76,7 +76,7 @@ METHODS = {
     "cauchy_": R.cauchy_, "bernoulli_": R.bernoulli_, "bernoulli": R.bernoulli,
     "multinomial": R.multinomial,
 }
-METHODS.update(unary.FUNCTIONS)
+METHODS.update({k: v for k, v in unary.FUNCTIONS.items() if k != "round"})
 # op families that register themselves (ops/<family>.py: METHODS, INPLACE, FUNCTIONS)
 EXTRA_FUNCTIONS = {}
 FAMILIES = (index_ops, sorting)

@@ -58,7 +58,10 @@ def run(op, *inputs):
 
 def run2(op, a, b):
     """`run` for the common two-input case, kept lean: it is the hot path of arithmetic."""
-    out = op.forward(a._data, b._data)
+    try:
+        out = op.forward(a._data, b._data)
+    except ValueError:
+        raise broadcast_error(a._data.shape, b._data.shape) from None
     if _state.enabled and (a._rg or b._rg):
         return _record(op, (a, b), out, a._dtype is _BF16 or b._dtype is _BF16)
     if out.__class__ is not _ndarray and isinstance(out, np.generic):
@@ -69,6 +72,18 @@ def run2(op, a, b):
     if dt is _F32 and (a._dtype is _BF16 or b._dtype is _BF16):
         t._data, t._dtype = _round_bf16(out), _BF16
     return t
+
+
+def broadcast_error(sa, sb):
+    """PyTorch's RuntimeError for shapes that do not broadcast (NumPy raises ValueError)."""
+    n = max(len(sa), len(sb))
+    for i in range(1, n + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            return RuntimeError("The size of tensor a (%d) must match the size of tensor b (%d) "
+                                "at non-singleton dimension %d" % (x, y, n - i))
+    return RuntimeError("shape mismatch: %s and %s" % (list(sa), list(sb)))
 
 
 def _has_bf16(inputs):
@@ -172,8 +187,12 @@ def as_tensor_like(x, ref, dtype=None):
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         return Tensor._make(np.asarray(x))
     dt = dtype or D.scalar_dtype(x)
-    xp = ref._xp if ref is not None else np
-    return Tensor._make(xp.asarray(x, dtype=dt.np), dt)
+    xp = ref._xp if isinstance(ref, Tensor) else np
+    try:
+        arr = xp.asarray(x, dtype=dt.np)
+    except OverflowError:  # PyTorch wraps out-of-range integers (uint8 + 300)
+        arr = xp.asarray(np.asarray(x).astype(dt.np))
+    return Tensor._make(arr, dt)
 
 
 def promote(a, b):

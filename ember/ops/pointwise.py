@@ -43,6 +43,9 @@ def where(condition, input=None, other=None):
         else:
             raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
                                "with dtype %s" % condition._dtype._legacy[:-6])
+    if not is_tensor(input) and not is_tensor(other):
+        dt = result_dtype(input, other)
+        input = as_tensor_like(input, condition, dt)
     a, b = promote(input, other)
     return run(WhereBackward0(condition._data), a, b)
 
