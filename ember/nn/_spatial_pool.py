@@ -467,9 +467,9 @@ def _adaptive_size(output_size, x, nd, fname):
     return out
 
 
-def _adaptive_check(x, nd, fname, sep=" "):
+def _adaptive_check(x, nd, fname, sep=": "):
     if x.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError("%s(): Expected %dD or %dD tensor, but got:%s%s"
+        raise RuntimeError("%s(): Expected %dD or %dD tensor, but got%s%s"
                            % (fname, nd + 1, nd + 2, sep, list(x.shape)))
     for i in range(1, x.dim()):
         if x.shape[i] == 0:
@@ -483,7 +483,7 @@ def _adaptive_avg(x, output_size, nd):
     if nd == 1 and x.dim() not in (2, 3):
         raise RuntimeError("adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got: %s"
                            % list(x.shape))
-    _adaptive_check(x, nd, fname, "" if nd == 2 else " ")
+    _adaptive_check(x, nd, fname, " ")
     out = _adaptive_size(output_size, x, nd, fname)
     sp = tuple(x.shape[x.dim() - nd:])
     if all(o == 1 for o in out) and nd > 1:
