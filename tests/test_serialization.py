@@ -571,3 +571,24 @@ def test_safetensors_interop(tmp_path):
     bad.write_bytes((tmp_path / "t.safetensors").read_bytes()[:-5])
     with pytest.raises(RuntimeError, match="safetensors"):
         ember.serialization.load_safetensors(bad)
+
+
+def test_hub_reads_the_local_checkpoint_cache(tmp_path, monkeypatch):
+    import ember.hub
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    folder = tmp_path / "hub" / "checkpoints"
+    folder.mkdir(parents=True)
+    sd = collections.OrderedDict(w=torch.arange(4.0), b=torch.ones(2, dtype=torch.int64))
+    torch.save(sd, folder / "net-1a2b3c.pth")
+    url = "https://download.example.org/models/net-1a2b3c.pth"
+    assert ember.hub.get_dir() == torch.hub.get_dir() == str(tmp_path / "hub")
+    ref = torch.hub.load_state_dict_from_url(url, progress=False)     # cached: no download
+    got = ember.hub.load_state_dict_from_url(url, progress=False, check_hash=True)
+    assert list(got) == list(ref)
+    for k in ref:
+        np.testing.assert_array_equal(values(got[k]), values(ref[k]))
+    with pytest.raises(FileNotFoundError, match="missing-000.pth"):
+        ember.hub.load_state_dict_from_url("https://x.org/missing-000.pth")
+    got = ember.hub.load_state_dict_from_url("https://x.org/other.pth", model_dir=str(folder),
+                                             file_name="net-1a2b3c.pth")
+    assert list(got) == ["w", "b"]
