@@ -3,6 +3,9 @@ from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedPara
 from .modules import *  # noqa: F401,F403
 from . import functional, init, modules, parallel, parameter, utils  # noqa: F401
 from .parallel import DataParallel
+from . import _exports
+
+_exports.install()  # torch.relu, torch.softmax, Tensor.log_softmax, ... (nn-backed names)
 
 
 def factory_kwargs(kwargs):

@@ -409,6 +409,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError("Using a target size (%s) that is different to the input size (%s) is "
                          "deprecated. Please ensure they have the same size."
                          % (target.size(), input.size()))
+    if target._dtype is not input._dtype:
+        raise RuntimeError("Found dtype %s but expected %s"
+                           % (target._dtype._legacy[:-6], input._dtype._legacy[:-6]))
     w = _const(weight, input, "binary_cross_entropy")
     if w is not None:
         w = np.broadcast_to(w, np.broadcast_shapes(w.shape, tuple(target.shape)))
@@ -468,6 +471,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target.size() != input.size():
         raise ValueError("Target size (%s) must be the same as input size (%s)"
                          % (target.size(), input.size()))
+    if not target._dtype.is_floating_point:
+        raise RuntimeError("result type %s can't be cast to the desired output type %s"
+                           % (input._dtype._legacy[:-6], target._dtype._legacy[:-6]))
+    if target._dtype is not input._dtype:
+        target = target.to(input._dtype)
     w = _const(weight, input, "binary_cross_entropy_with_logits")
     pw = _const(pos_weight, input, "binary_cross_entropy_with_logits")
     return apply(BinaryCrossEntropyWithLogitsBackward0(w, pw, reduction), input, target)

@@ -108,10 +108,16 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         return tensor
 
 
+def _fill_no_grad(tensor, val):
+    # a plain write, as PyTorch's fill_ under no_grad (whatever the memory held before)
+    tensor._data[...] = val
+    tensor._bump()
+    return tensor
+
+
 def constant_(tensor, val):
     """Fills `tensor` with `val`."""
-    with no_grad():
-        return tensor.fill_(val)
+    return _fill_no_grad(tensor, val)
 
 
 def ones_(tensor):
@@ -121,8 +127,7 @@ def ones_(tensor):
 
 def zeros_(tensor):
     """Fills `tensor` with zeros."""
-    with no_grad():
-        return tensor.zero_()
+    return _fill_no_grad(tensor, 0)
 
 
 def eye_(tensor):
@@ -146,7 +151,7 @@ def dirac_(tensor, groups=1):
     per_group = sizes[0] // groups
     centre = tuple(s // 2 for s in sizes[2:])
     with no_grad():
-        tensor.zero_()
+        _fill_no_grad(tensor, 0)
         for g in range(groups):
             for d in range(min(per_group, sizes[1])):
                 tensor[(g * per_group + d, d) + centre] = 1

@@ -39,6 +39,17 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         pass
 
+    @property
+    def data(self):
+        return Tensor.data.fget(self)
+
+    @data.setter
+    def data(self, value):
+        if self._rg and not (value._dtype.is_floating_point or value._dtype.is_complex):
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
+        Tensor.data.fset(self, value)
+
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
