@@ -9,6 +9,7 @@ Sending a tensor moves its storage into shared memory (as PyTorch does) and send
 segment's file descriptor (``multiprocessing.reduction.DupFd``) with the tensor's shape,
 strides and offset. The receiver maps the same pages, so both processes see one storage.
 """
+import sys
 from multiprocessing.reduction import DupFd, ForkingPickler
 
 import numpy as np
@@ -83,11 +84,15 @@ def _rebuild_parameter(cls, data, requires_grad):
 
 
 def init_reductions():
-    """Registers the reducers with multiprocessing's ForkingPickler."""
+    """Registers the reducers with multiprocessing's ForkingPickler.
+
+    ``nn.Parameter`` gets its own reducer only if ``ember.nn`` is already imported (this
+    module does not import it: it is heavy). Without it a Parameter still travels through
+    shared memory, by its own ``__reduce_ex__`` over its data, but the sender's Parameter
+    is not moved to shared memory until it is shared itself (``Module.share_memory()``).
+    """
     ForkingPickler.register(_shared.Segment, reduce_segment)
     ForkingPickler.register(Tensor, reduce_tensor)
-    try:
-        from ..nn.parameter import Parameter
-    except ImportError:
-        return
-    ForkingPickler.register(Parameter, reduce_parameter)
+    parameter = sys.modules.get("ember.nn.parameter")
+    if parameter is not None:
+        ForkingPickler.register(parameter.Parameter, reduce_parameter)
