@@ -242,8 +242,8 @@ def run_rnn(mode, x, batch_sizes, hx, params, num_layers, dropout, training, bid
                 finals[k].append(s)
         layer_out = dir_outs[0] if num_dir == 1 else cat(dir_outs, -1)
         if mode == "LSTM" and num_dir == 1 and not packed and layer_out.grad_fn is not None \
-                and params[0]["w_hr"] is None:
-            layer_out.grad_fn.__class__ = MkldnnRnnLayerBackward0   # PyTorch's CPU LSTM node
+                and params[0]["w_hr"] is None and layer_out.dtype.name == "float32":
+            layer_out.grad_fn.__class__ = MkldnnRnnLayerBackward0   # PyTorch's oneDNN LSTM
         if dropout and training and layer < num_layers - 1:
             layer_out = F.dropout(layer_out, dropout, True)
         layer_in = layer_out

@@ -13,10 +13,15 @@ from ... import _creation
 from .. import init
 from .._sequence_rnn import gru_cell, lstm_cell, rnn_cell, run_rnn, zeros_state
 from ..parameter import Parameter
+from ...ops.views import TransposeBackward0
 from ..utils.rnn import PackedSequence
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+
+class TransposeBackward1(TransposeBackward0):
+    """The node of an in-place transpose (how PyTorch's RNN/GRU return batch-first output)."""
 
 
 def _apply_permutation(tensor, permutation, dim=1):
@@ -237,6 +242,8 @@ class RNNBase(Module):
                               self.bidirectional, nonlinearity)
         if batch_sizes is None and self.batch_first:
             out = out.transpose(0, 1)
+            if mode != "LSTM" and out.grad_fn is not None:
+                out.grad_fn.__class__ = TransposeBackward1    # PyTorch transposes in place here
         return out, hidden
 
     def _prepare(self, input, hx, name, n_states):
