@@ -113,6 +113,7 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, aut
                  collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
                  persistent_workers, shared_seed):
     """The body of a worker process (see the module docstring)."""
+    manager_pid = os.getppid()
     try:
         signal_handling._set_worker_signal_handlers()
         if hasattr(ember, "set_num_threads"):
@@ -168,7 +169,10 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, aut
             data_queue.put((idx, data))
             del data, idx, index, r
     except KeyboardInterrupt:
-        pass  # the main process handles Ctrl-C
-    if done_event.is_set():
+        interrupted = True  # the main process handles Ctrl-C
+    else:
+        interrupted = False
+    if done_event.is_set() or interrupted or os.getppid() != manager_pid:
+        # nobody will read what is still buffered: do not wait on it when exiting
         data_queue.cancel_join_thread()
         data_queue.close()
