@@ -14,6 +14,7 @@ buffers.
 import struct
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -24,6 +25,7 @@ _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _FLAGS = 0x0808          # bit 3: sizes in a data descriptor; bit 11: UTF-8 names
 # Records this large (or this far into the file) need zip64 fields; tests lower it.
 ZIP64_LIMIT = _U32
+_PARALLEL_CRC = 1 << 20
 
 CORRUPT_HINT = (" This is an internal miniz error. If you are seeing this error, there is a high "
                 "likelihood that your checkpoint file is corrupted. This can happen if the "
@@ -39,6 +41,7 @@ class ZipWriter:
         self._prefix = archive_name + "/"
         self._pos = 0
         self._entries = []     # (name bytes, crc, size, header offset)
+        self._pool = None
 
     def write_record(self, name, data):
         """Appends record `name` holding `data` (bytes, or a buffer such as a uint8 array)."""
@@ -56,16 +59,24 @@ class ZipWriter:
         extra += struct.pack("<HH", 0x4246, pad) + b"Z" * pad
         header = _LOCAL.pack(0x04034B50, 45 if zip64 else 20, _FLAGS, 0, 0, 0x21, 0,
                              _U32 if zip64 else 0, _U32 if zip64 else 0, len(name_b), len(extra))
-        crc = zlib.crc32(mv)
-        if zip64:
-            descriptor = struct.pack("<IIQQ", 0x08074B50, crc, size, size)
-        else:
-            descriptor = struct.pack("<IIII", 0x08074B50, crc, size, size)
         write = self._f.write
         write(header)
         write(name_b)
         write(extra)
-        write(mv)
+        if size >= _PARALLEL_CRC:
+            # zlib releases the GIL: checksum in a helper thread while the bytes are written
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1)
+            pending = self._pool.submit(zlib.crc32, mv)
+            write(mv)
+            crc = pending.result()
+        else:
+            write(mv)
+            crc = zlib.crc32(mv)
+        if zip64:
+            descriptor = struct.pack("<IIQQ", 0x08074B50, crc, size, size)
+        else:
+            descriptor = struct.pack("<IIII", 0x08074B50, crc, size, size)
         write(descriptor)
         self._pos += len(header) + len(name_b) + len(extra) + size + len(descriptor)
         self._entries.append((name_b, crc, size, offset))
@@ -98,6 +109,8 @@ class ZipWriter:
             self._f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, cd_size,
                                       cd_start, 0))
         self._f.flush()
+        if self._pool is not None:
+            self._pool.shutdown()
 
 
 class ZipReader:
