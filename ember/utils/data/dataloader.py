@@ -11,7 +11,7 @@ seed on the first batch; worker ``i`` seeds itself with ``base_seed + i``.
 """
 import itertools
 import multiprocessing as python_multiprocessing
-import multiprocessing.connection
+from multiprocessing import connection
 import os
 import queue
 import warnings
@@ -368,11 +368,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if self._prefetch_factor <= 0:
             raise AssertionError(
                 "prefetch_factor must be greater than 0 for MultiProcessingDataLoaderIter")
-        if loader.multiprocessing_context is None:
-            from ember import multiprocessing as multiprocessing_context
-        else:
-            multiprocessing_context = loader.multiprocessing_context
-            from ember import multiprocessing  # noqa: F401  (registers the tensor reducers)
+        from ember import multiprocessing as ember_mp  # (also registers the tensor reducers)
+        multiprocessing_context = loader.multiprocessing_context or ember_mp
         self._worker_init_fn = loader.worker_init_fn
         self._worker_result_queue = multiprocessing_context.Queue()
         self._worker_pids_set = False
@@ -458,7 +455,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if not failed and not isinstance(e, queue.Empty):
                 # e.g. a batch whose sender died while we received it: give the exit of
                 # that worker a moment to become visible, to report it properly
-                multiprocessing.connection.wait(
+                connection.wait(
                     [w.sentinel for i, w in enumerate(self._workers)
                      if self._workers_status[i]], 1.0)
                 failed = self._mark_failed_workers()
@@ -471,13 +468,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             raise
 
     def _wait_for_data_or_exit(self, timeout):
-        """Blocks until a result may be read or an active worker ends (or `timeout`)."""
+        """Blocks until a result may be read or an active worker ends (or `timeout`);
+        False when the queue offers nothing to wait on (a custom context's queue)."""
         reader = getattr(self._data_queue, "_reader", None)
         if reader is None:
-            return
+            return False
         handles = [reader] + [w.sentinel for i, w in enumerate(self._workers)
                               if self._workers_status[i]]
-        multiprocessing.connection.wait(handles, timeout)
+        connection.wait(handles, timeout)
+        return True
 
     def _get_data(self):
         if self._timeout > 0:
@@ -486,8 +485,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 return data
             raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
         while True:
-            self._wait_for_data_or_exit(_utils.MP_STATUS_CHECK_INTERVAL)
-            success, data = self._try_get_data(timeout=0.05)
+            waited = self._wait_for_data_or_exit(_utils.MP_STATUS_CHECK_INTERVAL)
+            success, data = self._try_get_data(0.05 if waited else
+                                               _utils.MP_STATUS_CHECK_INTERVAL)
             if success:
                 return data
 
