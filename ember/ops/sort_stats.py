@@ -93,9 +93,11 @@ class MedianBackward1(Op):
 def _pick_median(rows):
     """Index of the lower median of each row in (value, position) order; a row with NaN
     gives its first NaN."""
+    S = _sorting()
     n = rows.shape[1]
-    order = np.argsort(rows, axis=1, kind="stable")
-    idx = order[:, (n - 1) // 2].copy()
+    r = (n - 1) // 2
+    value = np.partition(rows, r, axis=1)[:, r]
+    idx = S.rank_pick(rows, value, np.full(rows.shape[0], r))
     if rows.dtype.kind in "fc":
         nans = np.isnan(rows)
         has = nans.any(axis=1)

@@ -58,6 +58,8 @@ def _unique_slices(a, d, consecutive):
     rows = m.reshape(n, int(np.prod(m.shape[1:])))
     if consecutive:
         order = np.arange(n)
+    elif rows.dtype.kind in "fc" and np.isnan(rows).any():
+        order = _nan_slice_order(rows)
     else:
         order = np.lexsort(rows.T[::-1]) if rows.shape[1] else np.arange(n)
     srt = rows[order]
@@ -69,6 +71,25 @@ def _unique_slices(a, d, consecutive):
     inverse[order] = ids
     out = m[order[first]] if n else m
     return np.moveaxis(out, 0, d), inverse, counts
+
+
+def _nan_slice_order(rows):
+    """The slice order PyTorch's std::sort gives with its lexicographic comparison, in which
+    a NaN is neither smaller nor larger than anything (so the result depends on the
+    algorithm, which is replayed)."""
+    from .sort_stl import sort
+    data = [tuple(r) for r in rows.tolist()]
+
+    def less(a, b):
+        for x, y in zip(data[a], data[b]):
+            if x < y:
+                return True
+            if x > y:
+                return False
+        return False
+    order = list(range(len(data)))
+    sort(order, less)
+    return np.asarray(order, dtype=np.int64)
 
 
 def _unique(input, return_inverse, return_counts, dim, consecutive):

@@ -140,6 +140,34 @@ def less_nan(x, y):
     return (not _isnan(x[0]) and _isnan(y[0])) or x[0] < y[0]
 
 
+def leading(rows, m, largest):
+    """Positions of the first `m` elements of each row in sorted order (descending when
+    `largest`, NaN the largest). Exact for rows whose first m values are distinct; rows with
+    ties among them may list those in another order (callers detect and redo them)."""
+    n = rows.shape[1]
+    if m >= n or m * 8 > n or rows.dtype.kind in "fc" and np.isnan(rows).any():
+        return stable_argsort(rows, 1, largest)[:, :m]
+    key = rows
+    if largest:
+        key = -rows if rows.dtype.kind == "f" else ~rows     # reverses the order, no overflow
+    part = np.argpartition(key, m - 1, axis=1)[:, :m]
+    order = np.argsort(np.take_along_axis(key, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def rank_pick(rows, value, rank):
+    """Position of the element of `rank` (per row) in stable (value, position) order, given
+    its value; O(n) per row instead of a sort."""
+    eq = same(rows, value[:, None])
+    if rows.dtype.kind in "fc":
+        below = np.where(np.isnan(value), (~np.isnan(rows)).sum(axis=1),
+                         (rows < value[:, None]).sum(axis=1))
+    else:
+        below = (rows < value[:, None]).sum(axis=1)
+    nth = rank - below                    # which of the equal values (0-based, by position)
+    return np.argmax(np.cumsum(eq, axis=1) > nth[:, None], axis=1)
+
+
 def items(row):
     return [(v, i) for i, v in enumerate(row.tolist())]
 
@@ -160,26 +188,32 @@ class TopkBackward0(Op):
             return a.copy(), self.idx
         d, k = self.dim, self.k
         rows = rows_last(a, d)
-        order = stable_argsort(rows, 1, self.largest)
-        idx = order[:, :k].copy()
+        n = rows.shape[1]
+        idx = np.zeros((rows.shape[0], k), dtype=np.int64)
         if k and rows.shape[0]:
-            self._replay_ties(rows, order, idx)
+            lead = leading(rows, min(k + 1, n), self.largest)
+            idx[:] = lead[:, :k]
+            self._fix_ties(rows, lead, idx)
         shape = np.moveaxis(a, d, -1).shape[:-1] + (k,)
         self.idx = from_rows(idx, shape, d)
         vals = np.ascontiguousarray(np.take_along_axis(a, self.idx, axis=d))
         return vals, self.idx
 
-    def _replay_ties(self, rows, order, idx):
-        """Rows whose result depends on how PyTorch's selection orders ties are replayed."""
+    def _fix_ties(self, rows, lead, idx):
+        """Rows whose result depends on how PyTorch's selection orders ties are replayed
+        (or, past the replay budget, given in stable order)."""
         k, n = self.k, rows.shape[1]
         partial = k * 64 <= n
+        top = np.take_along_axis(rows, lead, axis=1)
+        tied = same(top[:, 1:], top[:, :-1]).any(axis=1)
         if not self.sorted and not partial and k > 1:
-            need = np.ones(rows.shape[0], dtype=bool)
+            todo = np.arange(rows.shape[0])
         else:
-            top = np.take_along_axis(rows, order[:, :min(k + 1, n)], axis=1)
-            need = same(top[:, 1:], top[:, :-1]).any(axis=1)
-        todo = np.flatnonzero(need)
+            todo = np.flatnonzero(tied)
         if todo.size * n > _EMULATE_LIMIT:
+            bad = np.flatnonzero(tied)
+            if bad.size:
+                idx[bad] = stable_argsort(rows[bad], 1, self.largest)[:, :k]
             return
         less = greater_nan if self.largest else less_nan
         for r in todo:
@@ -249,22 +283,19 @@ class KthvalueBackward0(Op):
 
 def _kth_picker(k):
     def pick(rows):
-        order = np.argsort(rows, axis=1, kind="stable")
         n = rows.shape[1]
-        idx = order[:, k - 1].copy()
-        kth = np.take_along_axis(rows, order[:, k - 1:k], axis=1)
-        tied = np.zeros(rows.shape[0], dtype=bool)
-        if k > 1:
-            tied |= same(np.take_along_axis(rows, order[:, k - 2:k - 1], axis=1), kth)[:, 0]
-        if k < n:
-            tied |= same(np.take_along_axis(rows, order[:, k:k + 1], axis=1), kth)[:, 0]
+        pos = np.argpartition(rows, k - 1, axis=1)[:, k - 1]        # NaN sorts last
+        value = rows[np.arange(rows.shape[0]), pos]
+        tied = same(rows, value[:, None]).sum(axis=1) > 1
         todo = np.flatnonzero(tied)
         if todo.size * n <= _EMULATE_LIMIT:
             for r in todo:
                 q = items(rows[r])
                 sort_stl.quick_select(q, k - 1, greater_nan)
-                idx[r] = q[k - 1][1]
-        return idx
+                pos[r] = q[k - 1][1]
+        elif todo.size:
+            pos[todo] = rank_pick(rows[todo], value[todo], np.full(todo.size, k - 1))
+        return pos
     return pick
 
 
