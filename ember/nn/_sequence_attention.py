@@ -32,6 +32,8 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Fused):
         self.scale = scale
 
     def forward(self, q, k, v, bias=None):
+        # PyTorch's CPU flash kernel takes 4-D inputs with one head size; else its math path
+        self.flash = q.ndim == k.ndim == v.ndim == 4 and q.shape[-1] == v.shape[-1]
         s = np.matmul(q, np.swapaxes(k, -1, -2)) * q.dtype.type(self.scale)
         if bias is not None:
             s = s + bias
@@ -51,6 +53,9 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Fused):
         if len(self.saved_tensors) > 3:
             return gq, gk, gv, gs
         return gq, gk, gv
+
+    def name(self):
+        return type(self).__name__ if self.flash else "UnsafeViewBackward0"
 
     def composite(self, q, k, v, bias=None):
         s = q.matmul(k.transpose(-2, -1)) * self.scale
@@ -160,7 +165,7 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
         raise AssertionError("only bool and floating types of %s are supported" % mask_name)
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn("Support for mismatched %s and %s is deprecated. Use same type for both "
-                      "instead." % (mask_name, other_name), stacklevel=3)
+                      "instead." % (mask_name, other_name), stacklevel=2)
     if not is_float:
         mask = ember.zeros_like(mask, dtype=target_type).masked_fill(mask, float("-inf"))
     return mask
