@@ -367,3 +367,126 @@ def test_data_parallel_calls_module():
     assert dp.module is model
     assert repr(dp) == repr(tnn.DataParallel(tnn.Sequential(tnn.Linear(3, 4), tnn.ReLU())))
     assert ember.equal(enn.parallel.data_parallel(model, x), model(x))
+
+
+# --- nn.utils -----------------------------------------------------------------------------------
+
+def _grads_pair():
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(3, 4), (4,), (2, 2)]]
+    grads = [rng.standard_normal(a.shape).astype(np.float32) * 3 for a in arrays]
+    out = []
+    for lib, nn in ((ember, enn), (torch, tnn)):
+        ps = [nn.Parameter(lib.tensor(a)) for a in arrays]
+        for p, g in zip(ps, grads):
+            p.grad = lib.tensor(g)
+        out.append(ps)
+    return out
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, float("inf"), 3.5])
+def test_clip_grad_norm(norm_type):
+    e, t = _grads_pair()
+    ne = enn.utils.clip_grad_norm_(e, 1.5, norm_type=norm_type)
+    nt = tnn.utils.clip_grad_norm_(t, 1.5, norm_type=norm_type)
+    np.testing.assert_allclose(ne.numpy(), nt.numpy(), rtol=1e-5)
+    for a, b in zip(e, t):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_clip_grad_value_and_vectors():
+    e, t = _grads_pair()
+    enn.utils.clip_grad_value_(e, 0.5)
+    tnn.utils.clip_grad_value_(t, 0.5)
+    for a, b in zip(e, t):
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    ve = enn.utils.parameters_to_vector(e)
+    vt = tnn.utils.parameters_to_vector(t)
+    np.testing.assert_array_equal(ve.detach().numpy(), vt.detach().numpy())
+    enn.utils.vector_to_parameters(ve * 2, e)
+    tnn.utils.vector_to_parameters(vt * 2, t)
+    for a, b in zip(e, t):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def _linear_pair(seed=0):
+    torch.manual_seed(seed)
+    ember.manual_seed(seed)
+    return enn.Linear(4, 3), tnn.Linear(4, 3)
+
+
+def _forward_backward(e, t):
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    oe, ot = e(ember.tensor(x)), t(torch.tensor(x))
+    np.testing.assert_allclose(oe.detach().numpy(), ot.detach().numpy(), rtol=1e-5, atol=1e-6)
+    oe.pow(2).sum().backward()
+    ot.pow(2).sum().backward()
+    for (n1, a), (n2, b) in zip(e.named_parameters(), t.named_parameters()):
+        assert n1 == n2
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_weight_norm_classic_and_parametrized():
+    import warnings
+    e, t = _linear_pair()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        enn.utils.weight_norm(e)
+        tnn.utils.weight_norm(t)
+    assert list(e.state_dict()) == list(t.state_dict())
+    _forward_backward(e, t)
+    enn.utils.remove_weight_norm(e)
+    tnn.utils.remove_weight_norm(t)
+    assert list(e.state_dict()) == list(t.state_dict())
+    e, t = _linear_pair(1)
+    enn.utils.parametrizations.weight_norm(e, dim=1)
+    tnn.utils.parametrizations.weight_norm(t, dim=1)
+    assert type(e).__name__ == type(t).__name__ == "ParametrizedLinear"
+    assert list(e.state_dict()) == list(t.state_dict())
+    assert repr(e) == repr(t)
+    _forward_backward(e, t)
+    enn.utils.parametrize.remove_parametrizations(e, "weight")
+    tnn.utils.parametrize.remove_parametrizations(t, "weight")
+    assert type(e) is enn.Linear
+    np.testing.assert_allclose(e.weight.detach().numpy(), t.weight.detach().numpy(), rtol=1e-6)
+
+
+def test_spectral_norm_classic_and_parametrized():
+    for apply in ("classic", "param"):
+        e, t = _linear_pair(2)
+        torch.manual_seed(5)
+        ember.manual_seed(5)
+        if apply == "classic":
+            enn.utils.spectral_norm(e)
+            tnn.utils.spectral_norm(t)
+        else:
+            enn.utils.parametrizations.spectral_norm(e)
+            tnn.utils.parametrizations.spectral_norm(t)
+        assert list(e.state_dict()) == list(t.state_dict())
+        for (k, a), (_, b) in zip(e.state_dict().items(), t.state_dict().items()):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+        _forward_backward(e, t)
+
+
+def test_parametrize_custom():
+    class Symmetric(enn.Module):
+        def forward(self, x):
+            return x.triu() + x.triu(1).transpose(0, 1)
+
+    class TSymmetric(tnn.Module):
+        def forward(self, x):
+            return x.triu() + x.triu(1).transpose(0, 1)
+    torch.manual_seed(0)
+    t = tnn.Linear(4, 4)
+    e = enn.Linear(4, 4)
+    e.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t.state_dict().items()})
+    enn.utils.parametrize.register_parametrization(e, "weight", Symmetric())
+    tnn.utils.parametrize.register_parametrization(t, "weight", TSymmetric())
+    np.testing.assert_allclose(e.weight.detach().numpy(), t.weight.detach().numpy())
+    assert enn.utils.parametrize.is_parametrized(e, "weight")
+    assert enn.utils.parametrize.type_before_parametrizations(e) is enn.Linear
+    with enn.utils.parametrize.cached():
+        assert e.weight is e.weight
+    _forward_backward(e, t)
+    with pytest.raises(ValueError):
+        enn.utils.parametrize.register_parametrization(e, "nope", Symmetric())

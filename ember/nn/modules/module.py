@@ -748,7 +748,8 @@ class Module:
         hook._from_public_api = True
         return _add_hook(self._state_dict_hooks, hook)
 
-    _register_state_dict_hook = register_state_dict_post_hook
+    def _register_state_dict_hook(self, hook):
+        return _add_hook(self._state_dict_hooks, hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         """Runs ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
