@@ -602,7 +602,8 @@ def _legacy_new(cls, dtype, args, dev):
         if s < 0:
             raise RuntimeError("Trying to create tensor with negative dimension %d: %s"
                                % (s, list(args)))
-    return Tensor._make(xp.empty(tuple(int(s) for s in args), dtype=dtype.np), dtype)
+    shape = tuple(int(s) for s in args) if args else (0,)   # Tensor() is empty, not 0-d
+    return Tensor._make(xp.empty(shape, dtype=dtype.np), dtype)
 
 
 def _legacy_type_name(dt, dev):

@@ -377,7 +377,9 @@ def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def share_memory_(self):
-    return self
+    """Moves the storage into shared memory (see ember/multiprocessing/_shared.py)."""
+    from .multiprocessing import _shared
+    return _shared.share_memory_(self)
 
 
 def pin_memory(self, device=None):

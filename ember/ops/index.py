@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import _dtype as D
 from ._op import Op, is_tensor, run
+from .views import basic_index
 
 
 def _zeros(xp, shape, dtype):
@@ -149,7 +150,11 @@ class IndexPutAccumulate(Op):
 
 
 def getitem(x, key):
-    from .views import basic_index
+    if key.__class__ is int and x._data.ndim:   # x[i]: the common case, checked cheaply
+        n = x._data.shape[0]
+        if not -n <= key < n:
+            raise IndexError("index %d is out of bounds for dimension 0 with size %d" % (key, n))
+        return basic_index(x, (key,))
     k, basic = convert_key(x, key)
     if basic:
         return basic_index(x, k)
@@ -183,7 +188,6 @@ def _key_tensor(key):
 
 def _getitem_raw(x, key):
     if all(_is_basic(k) for k in key):
-        from .views import basic_index
         return basic_index(x, key)
     return run(IndexBackward0(key), x)
 
