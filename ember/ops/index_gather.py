@@ -8,12 +8,7 @@ In NumPy that is advanced indexing with an "open mesh" of coordinates (see `_coo
 import numpy as np
 
 from .. import _dtype as D
-from ._op import Op, is_tensor, norm_dim, run
-
-
-def _T(a):
-    from .._tensor import Tensor
-    return Tensor._make(a)
+from ._op import Op, is_tensor, norm_dim, run, wrap as _T
 
 
 def _legacy(dt):

@@ -30,6 +30,10 @@ def _bisect(seq, vals, right):
         hi = np.where(active & ~go_right, mid, hi)
 
 
+def _has_nan(a):
+    return a.dtype.kind in "fc" and bool(np.isnan(a).any())
+
+
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None, out=None):
     """Indices where the values of `input` would be inserted into the innermost dim of
@@ -66,6 +70,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                % (list(seq.shape), list(sorter._data.shape)))
         seq = np.take_along_axis(seq, sorter._data.astype(np.int64), axis=-1)
     n = seq.shape[-1]
+    if seq.ndim == 1 and n and not (_has_nan(seq) or _has_nan(vals)):
+        res = np.searchsorted(seq, vals, side="right" if right else "left")
+        return _out(_T(np.asarray(res).astype(np.int32 if out_int32 else np.int64)), out)
     seq2 = seq.reshape(-1, n) if seq.size or n else seq.reshape(1, 0)
     vals2 = vals.reshape(seq2.shape[0], -1) if seq.ndim > 1 else vals.reshape(1, -1)
     if n == 0:

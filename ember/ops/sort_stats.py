@@ -1,13 +1,11 @@
 """Order statistics: median, nanmedian, mode, quantile, nanquantile."""
 import numpy as np
 
-from ._op import Op, is_tensor, norm_dim, run
+from ._op import Op, is_tensor, norm_dim, run, wrap as _T
 from .reduce import RETURN_TYPES
 
 
-def _T(a):
-    from .._tensor import Tensor
-    return Tensor._make(a)
+_SMALL = 4096   # up to this many elements a full sort is cheaper than partition + rank
 
 
 def _sorting():
@@ -73,9 +71,11 @@ class MedianBackward1(Op):
         d = self.dim
         rows = S.rows_last(a, d)
         idx = self.pick(rows) if rows.shape[0] else np.zeros(0, dtype=np.int64)
-        shape = np.moveaxis(a, d, -1).shape[:-1] + (1,)
-        idx = S.from_rows(np.asarray(idx, dtype=np.int64), shape, d)
-        vals = np.take_along_axis(a, idx, axis=d) if idx.size else np.zeros(idx.shape, a.dtype)
+        shape = S.rows_shape(a.shape, d, 1)
+        idx = np.asarray(idx, dtype=np.int64)
+        vals = S.from_rows(S.take_rows(rows, idx[:, None]) if rows.size else
+                           np.zeros(shape, a.dtype), shape, d)
+        idx = S.from_rows(idx, shape, d)
         if not self.keepdim:
             vals, idx = vals.squeeze(d), idx.squeeze(d)
         self.idx = idx
@@ -93,11 +93,14 @@ class MedianBackward1(Op):
 def _pick_median(rows):
     """Index of the lower median of each row in (value, position) order; a row with NaN
     gives its first NaN."""
-    S = _sorting()
     n = rows.shape[1]
     r = (n - 1) // 2
-    value = np.partition(rows, r, axis=1)[:, r]
-    idx = S.rank_pick(rows, value, np.full(rows.shape[0], r))
+    if rows.size <= _SMALL:
+        idx = np.argsort(rows, axis=1, kind="stable")[:, r]
+    else:
+        S = _sorting()
+        value = np.partition(rows, r, axis=1)[:, r]
+        idx = S.rank_pick(rows, value, np.full(rows.shape[0], r))
     if rows.dtype.kind in "fc":
         nans = np.isnan(rows)
         has = nans.any(axis=1)
@@ -129,20 +132,19 @@ def _pick_mode(rows):
     S = _sorting()
     nrows, n = rows.shape
     order = np.argsort(rows, axis=1, kind="stable")
-    srt = np.take_along_axis(rows, order, axis=1)
-    idx = np.empty(nrows, dtype=np.int64)
-    replay = []
-    for r in range(nrows):
-        s = srt[r]
-        if s.dtype.kind in "fc" and np.isnan(s).any():
-            replay.append(r)
-            continue
-        ends = np.flatnonzero(np.append(s[1:] != s[:-1], True))
-        lengths = np.diff(np.append(-1, ends))
-        best = int(np.argmax(lengths))
-        idx[r] = order[r, ends[best]]
-        if n > 16 and lengths[best] > 1:
-            replay.append(r)
+    srt = S.take_rows(rows, order)
+    # runs of equal values in each sorted row: the length of each run, stored at its end
+    starts = np.ones((nrows, n), dtype=bool)
+    starts[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    run_id = np.cumsum(starts.reshape(-1)) - 1
+    lengths = np.bincount(run_id)[run_id].reshape(nrows, n)
+    ends = np.ones((nrows, n), dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    at_end = np.where(ends, lengths, 0)
+    best = np.argmax(at_end, axis=1)              # first (smallest) value of maximal count
+    idx = order[np.arange(nrows), best]
+    has_nan = np.isnan(rows).any(axis=1) if rows.dtype.kind in "fc" else np.zeros(nrows, bool)
+    replay = list(np.flatnonzero(has_nan | ((at_end.max(axis=1) > 1) & (n > 16))))
     if len(replay) * n > S._EMULATE_LIMIT:
         replay = []
     for r in replay:

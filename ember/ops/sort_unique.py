@@ -6,12 +6,7 @@ the first one in (stable) sorted order is kept. None of these is differentiable.
 import numpy as np
 
 from .. import _dtype as D
-from ._op import is_tensor, norm_dim, result_dtype
-
-
-def _T(a):
-    from .._tensor import Tensor
-    return Tensor._make(a)
+from ._op import is_tensor, norm_dim, result_dtype, wrap as _T
 
 
 def _result(values, inverse, counts, return_inverse, return_counts):

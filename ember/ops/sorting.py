@@ -7,21 +7,18 @@ order them differently (it depends on the CPU's vector sort), ``stable=True`` ag
 replaying its selection algorithms (sort_stl.py) on the rows where ties matter. NaN sorts
 above every number, as in PyTorch.
 """
+import math
+
 import numpy as np
 
 from .. import _dtype as D
-from ._op import Op, norm_dim, run
+from ._op import Op, norm_dim, run, wrap as _T
 from . import sort_stats as ST
 from . import sort_unique as U
 from . import sort_stl
 from .reduce import RETURN_TYPES
 
 _EMULATE_LIMIT = 200_000   # elements per call replayed in Python before falling back to stable order
-
-
-def _T(a):
-    from .._tensor import Tensor
-    return Tensor._make(a)
 
 
 _OUT_TYPES = {}
@@ -48,6 +45,8 @@ def stable_argsort(a, axis, descending):
     if not descending:
         return np.argsort(a, axis=axis, kind="stable")
     n = a.shape[axis]
+    if axis == a.ndim - 1:
+        return (n - 1) - np.argsort(a[..., ::-1], axis=axis, kind="stable")[..., ::-1]
     idx = np.argsort(np.flip(a, axis), axis=axis, kind="stable")
     return (n - 1) - np.flip(idx, axis)
 
@@ -110,13 +109,27 @@ def msort(input, *, out=None):
 
 def rows_last(a, d):
     """`a` with dim `d` moved last and the other dims flattened: shape (rows, n)."""
-    m = np.moveaxis(a, d, -1)
-    return m.reshape(int(np.prod(m.shape[:-1])), m.shape[-1])
+    if d != a.ndim - 1:
+        a = np.moveaxis(a, d, -1)
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
 
 
 def from_rows(r, shape_moved, d):
     """Inverse of rows_last for a result with `shape_moved` (dim d last), C-contiguous."""
-    return np.ascontiguousarray(np.moveaxis(r.reshape(shape_moved), -1, d))
+    r = r.reshape(shape_moved)
+    if d != len(shape_moved) - 1:
+        r = np.ascontiguousarray(np.moveaxis(r, -1, d))
+    return r
+
+
+def rows_shape(shape, d, n):
+    """`shape` with dim d moved last and resized to n (the shape from_rows rebuilds)."""
+    return tuple(shape[:d]) + tuple(shape[d + 1:]) + (n,)
+
+
+def take_rows(rows, idx):
+    """``rows[r, idx[r, j]]`` for 2-D arrays."""
+    return rows[np.arange(rows.shape[0])[:, None], idx]
 
 
 def same(u, v):
@@ -151,8 +164,7 @@ def leading(rows, m, largest):
     if largest:
         key = -rows if rows.dtype.kind == "f" else ~rows     # reverses the order, no overflow
     part = np.argpartition(key, m - 1, axis=1)[:, :m]
-    order = np.argsort(np.take_along_axis(key, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
+    return take_rows(part, np.argsort(take_rows(key, part), axis=1, kind="stable"))
 
 
 def rank_pick(rows, value, rank):
@@ -194,17 +206,16 @@ class TopkBackward0(Op):
             lead = leading(rows, min(k + 1, n), self.largest)
             idx[:] = lead[:, :k]
             self._fix_ties(rows, lead, idx)
-        shape = np.moveaxis(a, d, -1).shape[:-1] + (k,)
+        shape = rows_shape(a.shape, d, k)
         self.idx = from_rows(idx, shape, d)
-        vals = np.ascontiguousarray(np.take_along_axis(a, self.idx, axis=d))
-        return vals, self.idx
+        return from_rows(take_rows(rows, idx), shape, d), self.idx
 
     def _fix_ties(self, rows, lead, idx):
         """Rows whose result depends on how PyTorch's selection orders ties are replayed
         (or, past the replay budget, given in stable order)."""
         k, n = self.k, rows.shape[1]
         partial = k * 64 <= n
-        top = np.take_along_axis(rows, lead, axis=1)
+        top = take_rows(rows, lead)
         tied = same(top[:, 1:], top[:, :-1]).any(axis=1)
         if not self.sorted and not partial and k > 1:
             todo = np.arange(rows.shape[0])
@@ -264,9 +275,10 @@ class KthvalueBackward0(Op):
         rows = rows_last(a, d)
         idx = self.pick(rows) if rows.shape[0] and rows.shape[1] else \
             np.zeros(rows.shape[0], dtype=np.int64)
-        shape = np.moveaxis(a, d, -1).shape[:-1] + (1,)
+        shape = rows_shape(a.shape, d, 1)
+        vals = from_rows(take_rows(rows, idx[:, None]) if rows.size else
+                                         np.zeros(shape, a.dtype), shape, d)
         idx = from_rows(idx.astype(np.int64), shape, d)
-        vals = np.take_along_axis(a, idx, axis=d) if a.size else np.zeros(idx.shape, a.dtype)
         if not self.keepdim:
             vals, idx = vals.squeeze(d), idx.squeeze(d)
         self.idx = idx
@@ -284,9 +296,16 @@ class KthvalueBackward0(Op):
 def _kth_picker(k):
     def pick(rows):
         n = rows.shape[1]
-        pos = np.argpartition(rows, k - 1, axis=1)[:, k - 1]        # NaN sorts last
-        value = rows[np.arange(rows.shape[0]), pos]
-        tied = same(rows, value[:, None]).sum(axis=1) > 1
+        if rows.size <= 4096:       # small: one stable sort; ties are next to the k-th value
+            order = np.argsort(rows, axis=1, kind="stable")
+            pos = order[:, k - 1]
+            srt = take_rows(rows, order[:, max(k - 2, 0):k + 1])
+            value = srt[:, min(k - 1, 1)]
+            tied = same(srt[:, 1:], srt[:, :-1]).any(axis=1)
+        else:
+            pos = np.argpartition(rows, k - 1, axis=1)[:, k - 1]        # NaN sorts last
+            value = rows[np.arange(rows.shape[0]), pos]
+            tied = same(rows, value[:, None]).sum(axis=1) > 1
         todo = np.flatnonzero(tied)
         if todo.size * n <= _EMULATE_LIMIT:
             for r in todo:
