@@ -179,7 +179,8 @@ def edge_of(t):
     acc = t._accumulator
     if acc is None:
         acc = t._accumulator = AccumulateGrad(t)
-    return (acc, 0)
+        acc._edge = (acc, 0)
+    return acc._edge
 
 
 # --- the engine ---------------------------------------------------------------------------------

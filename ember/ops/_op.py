@@ -107,17 +107,10 @@ def _round_bf16(a):
 
 
 def _record(op, inputs, out, bf16=False):
-    edges, meta = [], []
-    for t in inputs:
-        if t._rg:
-            fn = t.grad_fn
-            edges.append((fn, t._output_nr) if fn is not None else edge_of(t))
-            meta.append((t._data.shape, t._dtype))
-        else:
-            edges.append(_NO_EDGE)
-            meta.append(None)
-    op.next_functions = tuple(edges)
-    op._in_meta = meta
+    # few objects per node: each one is work for Python's cyclic garbage collector
+    op.next_functions = tuple([((t.grad_fn, t._output_nr) if t.grad_fn is not None else
+                                edge_of(t)) if t._rg else _NO_EDGE for t in inputs])
+    op._in_meta = [(t._data.shape, t._dtype) if t._rg else None for t in inputs]
     if op.saved_inputs:
         op.save_for_backward(*op.to_save(inputs))
     if op.n_outputs == 1:
