@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import _creation
 from ..ops._op import Op, run
-from ..ops.shape import StackBackward0, cat, stack
+from ..ops.shape import cat, stack
 from ._fused import Fused, apply
+from ._sequence_layers import GRULayerFused, LSTMLayerFused, RNNLayerFused
 
 __all__ = []
 
@@ -49,10 +50,6 @@ def split_rows(t, sizes, squeeze=False):
     if len(sizes) == 1:
         return (t[0],) if squeeze else (t,)
     return run(SplitRowsBackward(list(sizes), squeeze), t)
-
-
-class MkldnnRnnLayerBackward0(StackBackward0):
-    """The stacked outputs of an LSTM layer, named as PyTorch's oneDNN LSTM names them."""
 
 
 def _sigmoid(a):
@@ -204,6 +201,22 @@ def _run_direction(mode, steps_in, batch_sizes, state, weights, reverse, nonline
     return outs, state
 
 
+def _run_layer(mode, gx, state, p, reverse, nonlinearity, alone):
+    """One direction of one layer over a padded sequence, as one fused op."""
+    if mode == "LSTM":
+        # PyTorch's CPU LSTM names its float32 layer output after oneDNN (not with projection
+        # nor when two directions are concatenated)
+        node = "MkldnnRnnLayerBackward0" if (alone and p["w_hr"] is None
+                                             and gx.dtype.name == "float32") else "StackBackward0"
+        args = (gx,) + tuple(state) + (p["w_hh"],) + ((p["w_hr"],) if p["w_hr"] is not None
+                                                       else ())
+        return apply(LSTMLayerFused(reverse, node), *args)
+    if mode == "GRU":
+        args = (gx, state[0], p["w_hh"]) + ((p["b_hh"],) if p["b_hh"] is not None else ())
+        return apply(GRULayerFused(reverse), *args)
+    return apply(RNNLayerFused(reverse, nonlinearity), gx, state[0], p["w_hh"])
+
+
 def run_rnn(mode, x, batch_sizes, hx, params, num_layers, dropout, training, bidirectional,
             nonlinearity="tanh"):
     """The multi-layer recurrent network.
@@ -227,23 +240,23 @@ def run_rnn(mode, x, batch_sizes, hx, params, num_layers, dropout, training, bid
         dir_outs = []
         for d in range(num_dir):
             p = params[layer * num_dir + d]
-            proj = layer_in.matmul(p["w_ih"].t())
-            if p["b_ih"] is not None:
-                proj = proj + p["b_ih"]
+            proj = F.linear(layer_in, p["w_ih"], p["b_ih"])     # every step in one matmul
             if mode != "GRU" and p["b_hh"] is not None:
                 proj = proj + p["b_hh"]
                 p = dict(p, b_hh=None)
-            steps = split_rows(proj, sizes, squeeze=False) if packed else \
-                split_rows(proj, sizes, squeeze=True)
             state = tuple(h[layer * num_dir + d] for h in hs)
-            outs, state = _run_direction(mode, steps, sizes, state, p, d == 1, nonlinearity)
-            dir_outs.append(cat(outs, 0) if packed else stack(outs, 0))
+            if packed:
+                steps = split_rows(proj, sizes, squeeze=False)
+                outs, state = _run_direction(mode, steps, sizes, state, p, d == 1,
+                                             nonlinearity)
+                out = cat(outs, 0)
+            else:
+                out, *state = _run_layer(mode, proj, state, p, d == 1, nonlinearity,
+                                         num_dir == 1)
+            dir_outs.append(out)
             for k, s in enumerate(state):
                 finals[k].append(s)
         layer_out = dir_outs[0] if num_dir == 1 else cat(dir_outs, -1)
-        if mode == "LSTM" and num_dir == 1 and not packed and layer_out.grad_fn is not None \
-                and params[0]["w_hr"] is None and layer_out.dtype.name == "float32":
-            layer_out.grad_fn.__class__ = MkldnnRnnLayerBackward0   # PyTorch's oneDNN LSTM
         if dropout and training and layer < num_layers - 1:
             layer_out = F.dropout(layer_out, dropout, True)
         layer_in = layer_out

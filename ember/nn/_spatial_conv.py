@@ -16,7 +16,10 @@ import math
 
 import numpy as np
 
+from ..autograd import grad_mode
 from ..ops._op import Op, is_tensor, run
+
+_grad_state = grad_mode.state
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "unfold", "fold"]
@@ -89,10 +92,11 @@ def col2im(cols, geo, n, c):
                                                    zip(geo.in_size, geo.pads))]
 
 
-def conv_array(x, w, geo):
+def conv_array(x, w, geo, cols=None):
     n = x.shape[0]
     o, g = w.shape[0], geo.groups
-    cols = im2col(x, geo)
+    if cols is None:
+        cols = im2col(x, geo)
     wm = w.reshape(g, o // g, -1)
     return np.matmul(wm, cols).reshape((n, o) + tuple(geo.out))
 
@@ -108,10 +112,11 @@ def convt_array(y, w, geo):
     return np.ascontiguousarray(col2im(cols, geo, n, c))
 
 
-def convw_array(x, gy, geo, wshape):
+def convw_array(x, gy, geo, wshape, cols=None):
     n, o = gy.shape[:2]
     g = geo.groups
-    cols = im2col(x, geo)                              # (N, G, C/G * K, L)
+    if cols is None:
+        cols = im2col(x, geo)                          # (N, G, C/G * K, L)
     gm = gy.reshape(n, g, o // g, -1)
     if n == 1:
         gw = np.matmul(gm[0], cols[0].transpose(0, 2, 1))
@@ -130,14 +135,19 @@ def _bias_grad(g):
 
 
 class ConvolutionBackward0(Op):
-    """conv(x, w) + b; PyTorch's node for every convolution."""
+    """conv(x, w) + b; PyTorch's node for every convolution. With `keep_cols` the im2col
+    columns of the forward are kept for the weight gradient (one copy fewer in backward)."""
     saved_inputs = (0, 1)
+    cols = None
 
-    def __init__(self, geo):
-        self.geo = geo
+    def __init__(self, geo, keep_cols=False):
+        self.geo, self.keep_cols = geo, keep_cols
 
     def forward(self, x, w, b=None):
-        y = conv_array(x, w, self.geo)
+        cols = im2col(x, self.geo)
+        if self.keep_cols:
+            self.cols = cols
+        y = conv_array(x, w, self.geo, cols)
         if b is not None:
             y += b.reshape((1, -1) + (1,) * len(self.geo.k))
         return y
@@ -145,7 +155,8 @@ class ConvolutionBackward0(Op):
     def backward(self, g):
         x, w = self.saved_tensors
         gx = run(ConvTransposeOp(self.geo), g, w) if _needs(self, 0) else None
-        gw = run(ConvWeightOp(self.geo, tuple(w.shape)), x, g) if _needs(self, 1) else None
+        gw = run(ConvWeightOp(self.geo, tuple(w.shape), self.cols), x, g) \
+            if _needs(self, 1) else None
         if len(self.next_functions) > 2:
             return gx, gw, _bias_grad(g) if _needs(self, 2) else None
         return gx, gw
@@ -177,14 +188,17 @@ class ConvTransposeOp(Op):
 
 
 class ConvWeightOp(Op):
-    """The derivative of conv in w: x (N, C, *in), g (N, O, *out) -> (O, C/G, *k)."""
+    """The derivative of conv in w: x (N, C, *in), g (N, O, *out) -> (O, C/G, *k)
+    (`cols`: x's im2col columns when the forward kept them)."""
     saved_inputs = (0, 1)
 
-    def __init__(self, geo, wshape):
-        self.geo, self.wshape = geo, wshape
+    def __init__(self, geo, wshape, cols=None):
+        self.geo, self.wshape, self.cols = geo, wshape, cols
 
     def forward(self, x, g):
-        return convw_array(x, g, self.geo, self.wshape)
+        out = convw_array(x, g, self.geo, self.wshape, self.cols)
+        self.cols = None
+        return out
 
     def backward(self, gw):
         x, g = self.saved_tensors
@@ -299,7 +313,7 @@ def _conv(x, w, b, stride, padding, dilation, groups, nd, name):
                            % (_sizes_str(padded), _sizes_str(eff)))
     geo = Geometry(k, s, d, pads, groups, tuple(x.shape[2:]))
     args = (x, w) if b is None else (x, w, b)
-    y = run(ConvolutionBackward0(geo), *args)
+    y = run(ConvolutionBackward0(geo, w._rg and _grad_state.enabled), *args)
     return y.squeeze(0) if unbatched else y
 
 

@@ -200,7 +200,7 @@ class MaxPoolOp(Op):
         n, c = x.shape[:2]
         cand = win.reshape((n, c) + tuple(geo.out) + (-1,))
         arg = cand.argmax(-1)
-        vals = np.take_along_axis(cand, arg[..., None], -1)[..., 0]
+        vals = np.ascontiguousarray(np.take_along_axis(cand, arg[..., None], -1)[..., 0])
         kidx = np.unravel_index(arg, geo.k)
         flat = np.zeros(arg.shape, dtype=np.int64)
         for i in range(nd):
@@ -534,8 +534,9 @@ class AdaptiveMaxOp(Op):
         xf = _flat(x, nd)
         cand = xf[..., table]
         arg = cand.argmax(-1)[..., None]
-        vals = np.take_along_axis(cand, arg, -1)[..., 0]
-        idx = np.take_along_axis(np.broadcast_to(table, cand.shape), arg, -1)[..., 0]
+        vals = np.ascontiguousarray(np.take_along_axis(cand, arg, -1)[..., 0])
+        idx = np.ascontiguousarray(
+            np.take_along_axis(np.broadcast_to(table, cand.shape), arg, -1)[..., 0])
         self.in_shape, self.idx = x.shape, idx
         return vals, idx
 
