@@ -146,6 +146,9 @@ class ZipStorages:
                 raise RuntimeError("PytorchStreamReader failed reading file %s: record is too "
                                    "short" % name)
             start = self._reader.data_offset(name)
+            if start + nbytes > self._mmap.shape[0]:
+                raise RuntimeError("PytorchStreamReader failed reading file %s: file is "
+                                   "truncated" % name)
             raw = self._mmap[start:start + nbytes]
         else:
             raw = self._reader.read_array(name, nbytes)

@@ -114,10 +114,17 @@ class ZipWriter:
 
 
 class ZipReader:
-    """Reads the records of a checkpoint archive from a seekable binary file object."""
+    """Reads the records of a checkpoint archive from a seekable binary file object.
+
+    `zipfile` parses the central directory; stored records are then read straight from the
+    file (no CRC check, as PyTorch's reader), each offset and size checked against the file.
+    """
 
     def __init__(self, fileobj):
         self._f = fileobj
+        start = fileobj.tell()
+        self._size = fileobj.seek(0, 2)
+        fileobj.seek(start)
         try:
             self._zip = zipfile.ZipFile(fileobj)
             infos = self._zip.infolist()
@@ -126,7 +133,8 @@ class ZipReader:
                 "failed finding central directory"
             raise RuntimeError("PytorchStreamReader failed reading zip archive: %s.%s"
                                % (reason, CORRUPT_HINT)) from None
-        except (OSError, ValueError, EOFError, struct.error, OverflowError) as e:
+        except (NotImplementedError, OSError, ValueError, EOFError, struct.error,
+                OverflowError) as e:
             raise RuntimeError("PytorchStreamReader failed reading zip archive: %s.%s"
                                % (e, CORRUPT_HINT)) from None
         if not infos:
@@ -152,42 +160,51 @@ class ZipReader:
                                % name)
         return info
 
+    def _corrupt(self, name, why):
+        return RuntimeError("PytorchStreamReader failed reading file %s: %s.%s"
+                            % (name, why, CORRUPT_HINT))
+
     def record_size(self, name):
         return self._info(name).file_size
 
     def data_offset(self, name):
         """Where record `name`'s bytes start in the file (it must be stored uncompressed)."""
         info = self._info(name)
+        if not 0 <= info.header_offset <= self._size - _LOCAL.size:
+            raise self._corrupt(name, "record header outside the file")
         self._f.seek(info.header_offset)
         head = self._f.read(_LOCAL.size)
         if len(head) != _LOCAL.size or head[:4] != b"PK\x03\x04":
-            raise RuntimeError("PytorchStreamReader failed reading file %s: invalid header or "
-                               "archive is corrupted.%s" % (name, CORRUPT_HINT))
+            raise self._corrupt(name, "invalid header or archive is corrupted")
         fields = _LOCAL.unpack(head)
         return info.header_offset + _LOCAL.size + fields[9] + fields[10]
 
     def read_record(self, name):
         """The bytes of record `name`."""
         info = self._info(name)
+        if info.compress_type == zipfile.ZIP_STORED:
+            return self.read_array(name, info.file_size).tobytes()
         try:
             return self._zip.read(info)
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError) as e:
-            raise RuntimeError("PytorchStreamReader failed reading file %s: %s.%s"
-                               % (name, e, CORRUPT_HINT)) from None
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, zlib.error,
+                ValueError, OverflowError) as e:
+            raise self._corrupt(name, e) from None
 
     def read_array(self, name, nbytes):
         """The first `nbytes` bytes of record `name` as a fresh uint8 array."""
         info = self._info(name)
         if info.file_size < nbytes:
-            raise RuntimeError("PytorchStreamReader failed reading file %s: record holds %d "
-                               "bytes, %d expected.%s" % (name, info.file_size, nbytes,
-                                                          CORRUPT_HINT))
+            raise self._corrupt(name, "record holds %d bytes, %d expected"
+                                % (info.file_size, nbytes))
         if info.compress_type != zipfile.ZIP_STORED:
             return np.frombuffer(bytearray(self.read_record(name)[:nbytes]), dtype=np.uint8)
+        start = self.data_offset(name)
+        if start + nbytes > self._size:
+            raise self._corrupt(name, "file is truncated")
         out = np.empty(nbytes, dtype=np.uint8)
         if nbytes == 0:
             return out
-        self._f.seek(self.data_offset(name))
+        self._f.seek(start)
         readinto = getattr(self._f, "readinto", None)
         if readinto is not None:
             got = readinto(memoryview(out))
@@ -196,6 +213,5 @@ class ZipReader:
             got = len(chunk)
             out[:got] = np.frombuffer(chunk, dtype=np.uint8)
         if got != nbytes:
-            raise RuntimeError("PytorchStreamReader failed reading file %s: file is truncated.%s"
-                               % (name, CORRUPT_HINT))
+            raise self._corrupt(name, "file is truncated")
         return out
