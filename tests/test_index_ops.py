@@ -655,3 +655,21 @@ def test_gradgradcheck(fn, args, grads):
             full[k] = x
         return fn(ember, *full)
     assert ember.autograd.gradgradcheck(f, [ts[k] for k in grads])
+
+
+def test_scatter_gather_family_on_random_shapes():
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        nd = int(rng.integers(1, 4))
+        shape = tuple(int(s) for s in rng.integers(1, 6, nd))
+        d = int(rng.integers(-nd, nd))
+        ishape = tuple(int(rng.integers(1, s + 1)) if k != d % nd else int(rng.integers(0, 7))
+                       for k, s in enumerate(shape))
+        x, idx = rng.standard_normal(shape), rng.integers(0, shape[d], ishape)
+        src = rng.standard_normal(ishape)
+        check(lambda L, x, i: x.gather(d, i), (x, idx))
+        check(lambda L, x, i: L.take_along_dim(x, i, d), (x, idx))
+        check(lambda L, x, i, s: x.scatter_add(d, i, s), (x, idx, src))
+        red = ["sum", "prod", "mean", "amax", "amin"][trial % 5]
+        check(lambda L, x, i, s: x.scatter_reduce(d, i, s, red, include_self=bool(trial % 2)),
+              (x, idx, src))

@@ -387,3 +387,24 @@ def test_gradcheck(fn, arr):
 def test_gradgradcheck(fn, arr):
     x = ember.from_numpy(arr.copy()).requires_grad_()
     assert ember.autograd.gradgradcheck(lambda t: fn(ember, t), (x,))
+
+
+def test_tie_order_matches_torch_on_random_inputs():
+    """topk / kthvalue / median / mode on many random tie-heavy tensors and dims."""
+    rng = np.random.default_rng(99)
+    for trial in range(60):
+        nd = int(rng.integers(1, 4))
+        shape = tuple(int(s) for s in rng.integers(1, 30, nd))
+        a = rng.integers(-2, 3, shape).astype([np.int64, np.float32, np.float64][trial % 3])
+        if trial % 3 == 2:
+            a[rng.random(shape) < 0.2] = np.nan
+        d = int(rng.integers(-nd, nd))
+        k = int(rng.integers(1, shape[d] + 1))
+        e, t = ember.from_numpy(a.copy()), torch.from_numpy(a.copy())
+        for lg in (True, False):
+            for so in (True, False):
+                same(e.topk(k, d, lg, so), t.topk(k, d, lg, so))
+        same(e.kthvalue(k, d), t.kthvalue(k, d))
+        same(e.median(d), t.median(d))
+        same(e.nanmedian(d), t.nanmedian(d))
+        same(e.mode(d), t.mode(d))

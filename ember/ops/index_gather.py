@@ -118,8 +118,12 @@ def take_along_dim(input, indices, dim=None, *, out=None):
                            "indices" % (nd, indices._data.ndim))
     xs, js = list(input._data.shape), list(indices._data.shape)
     if nd:
-        others = np.broadcast_shapes(tuple(xs[:d] + [1] + xs[d + 1:]),
-                                     tuple(js[:d] + [1] + js[d + 1:]))
+        xs1, js1 = tuple(xs[:d] + [1] + xs[d + 1:]), tuple(js[:d] + [1] + js[d + 1:])
+        try:
+            others = np.broadcast_shapes(xs1, js1)
+        except ValueError:
+            from .index_dim import _size_mismatch
+            raise RuntimeError(_size_mismatch(xs1, js1)) from None
         xs2, js2 = list(others), list(others)
         xs2[d], js2[d] = xs[d], js[d]
         input = input.expand(xs2) if xs2 != xs else input
