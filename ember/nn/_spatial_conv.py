@@ -13,6 +13,7 @@ gradients of any order come free.
 """
 import itertools
 import math
+import warnings
 
 import numpy as np
 
@@ -285,6 +286,9 @@ def _conv(x, w, b, stride, padding, dilation, groups, nd, name):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
             pads = tuple((dd * (kk - 1) // 2, dd * (kk - 1) - dd * (kk - 1) // 2)
                          for dd, kk in zip(d, k))
+            if any(lo != hi for lo, hi in pads):
+                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                              "require a zero-padded copy of the input be created", stacklevel=3)
         else:
             raise RuntimeError("Invalid padding string: '%s'" % padding)
     else:
