@@ -94,6 +94,125 @@ class NormBackward(Fused):
         return out
 
 
+def _sum02(v):
+    """Sums a (A, B, C) array over A and C."""
+    return v.sum(2).sum(0)
+
+
+def _dot02(a, b):
+    """sum(a * b) over axes 0 and 2 of (A, B, C) arrays, without an (A, B, C) temporary."""
+    if a.shape[2] < 16:
+        return (a * b).sum(2).sum(0)
+    return (a[:, :, None, :] @ b[:, :, :, None]).sum(0).reshape(-1)
+
+
+class BatchNormBackward(NormBackward):
+    """Batch norm with per-channel statistics and affine, folded into per-channel scale
+    and shift so that forward and backward make as few passes over the data as possible."""
+
+    def forward(self, x, *wb):
+        n, c = x.shape[0], x.shape[1]
+        v = x.reshape(n, c, -1)
+        cnt = v.shape[0] * v.shape[2]
+        dt = x.dtype
+        w = wb[0] if self.has_w else np.ones(c, dtype=dt)
+        b = wb[-1] if self.has_b else np.zeros(c, dtype=dt)
+        if self.fixed is None:
+            mean = _sum02(v) / cnt
+            xc = v - mean.astype(dt, copy=False)[:, None]
+            var = _dot02(xc, xc) / cnt
+            invstd = (1.0 / np.sqrt(var + self.eps)).astype(dt, copy=False)
+            self.mean, self.var, self.xc = mean, var, xc
+            scale = invstd * w
+            out = xc * scale[:, None]
+            out += b[:, None]
+        else:
+            mean = self.fixed[0].reshape(-1).astype(dt, copy=False)
+            invstd = self.fixed[1].reshape(-1).astype(dt, copy=False)
+            self.v, self.mean = v, mean
+            scale = invstd * w
+            out = v * scale[:, None]
+            out += (b - mean * scale)[:, None]
+        self.invstd, self.w1, self.scale, self.cnt = invstd, w, scale, cnt
+        return out.reshape(x.shape)
+
+    def grad_arrays(self, g):
+        meta = self._in_meta
+        n, c = g.shape[0], g.shape[1]
+        g3 = g.reshape(n, c, -1)
+        gb = _sum02(g3)
+        invstd = self.invstd
+        gx = None
+        if self.fixed is None:
+            dot = _dot02(g3, self.xc)
+            if meta[0] is not None:
+                k = invstd * invstd * dot / self.cnt
+                tmp = self.xc * k[:, None]
+                tmp += (gb / self.cnt)[:, None]
+                np.subtract(g3, tmp, out=tmp)
+                tmp *= self.scale[:, None]
+                gx = tmp.reshape(g.shape)
+        else:
+            dot = _dot02(g3, self.v) - self.mean * gb
+            if meta[0] is not None:
+                gx = (g3 * self.scale[:, None]).reshape(g.shape)
+        out = [gx]
+        if self.has_w:
+            out.append(dot * invstd if meta[1] is not None else None)
+        if self.has_b:
+            out.append(gb if meta[-1] is not None else None)
+        return tuple(a.astype(g.dtype, copy=False) if a is not None else None for a in out)
+
+
+def _rowdot(a, b):
+    """Row-wise dot products of two (R, M) arrays (BLAS, no temporary)."""
+    return (a[:, None, :] @ b[:, :, None]).reshape(-1)
+
+
+class LayerNormBackward(NormBackward):
+    """Layer norm on the input viewed as (rows, M): row statistics and column-wise affine,
+    with the reductions done as matrix-vector products."""
+
+    def forward(self, x, *wb):
+        m = self.sshape[1]
+        v = x.reshape(-1, m)
+        ones = np.ones(m, dtype=x.dtype)
+        mean = (v @ ones) / m
+        xc = v - mean[:, None]
+        invstd = (1.0 / np.sqrt(_rowdot(xc, xc) / m + self.eps)).astype(x.dtype, copy=False)
+        xhat = xc
+        xhat *= invstd[:, None]
+        self.xhat, self.invstd = xhat, invstd
+        self.w = wb[0].reshape(-1) if self.has_w else None
+        out = xhat * self.w if self.has_w else xhat.copy()
+        if self.has_b:
+            out += wb[-1].reshape(-1)
+        return out.reshape(x.shape)
+
+    def grad_arrays(self, g):
+        meta, xhat = self._in_meta, self.xhat
+        m = xhat.shape[1]
+        g2 = g.reshape(-1, m)
+        gx = gw = gb = None
+        if meta[0] is not None:
+            gxh = g2 * self.w if self.w is not None else g2
+            m1 = (gxh @ np.ones(m, dtype=g.dtype)) / m
+            m2 = _rowdot(gxh, xhat) / m
+            tmp = xhat * m2[:, None]
+            np.subtract(gxh, tmp, out=tmp)
+            tmp -= m1[:, None]
+            tmp *= self.invstd[:, None]
+            gx = tmp.reshape(g.shape)
+        ones_r = np.ones(g2.shape[0], dtype=g.dtype)
+        out = [gx]
+        if self.has_w:
+            out.append((ones_r @ (g2 * xhat)).reshape(self._param_shape)
+                       if meta[1] is not None else None)
+        if self.has_b:
+            out.append((ones_r @ g2).reshape(self._param_shape) if meta[-1] is not None else None)
+        return tuple(out)
+
+
 def _run(op, input, weight, bias):
     tensors = [input]
     op.has_w, op.has_b = weight is not None, bias is not None
@@ -135,10 +254,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError("running_mean must be defined in evaluation mode")
         mean = running_mean._data.astype(input._dtype.np).reshape(cshape)
         invstd = 1.0 / np.sqrt(running_var._data.astype(np.float64).reshape(cshape) + eps)
-        op = NormBackward("NativeBatchNormBackward0", tuple(input.shape), axes, cshape, eps,
-                          fixed=(mean, invstd))
+        op = BatchNormBackward("NativeBatchNormBackward0", tuple(input.shape), axes, cshape,
+                               eps, fixed=(mean, invstd))
         return _run(op, input, weight, bias)[0]
-    op = NormBackward("NativeBatchNormBackward0", tuple(input.shape), axes, cshape, eps)
+    op = BatchNormBackward("NativeBatchNormBackward0", tuple(input.shape), axes, cshape, eps)
     out, op = _run(op, input, weight, bias)
     if running_mean is not None or running_var is not None:
         count = input.numel() // c
@@ -170,7 +289,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                                "of shape %s and normalized_shape = %s"
                                % (name, name, list(t.shape), list(shape)))
     m = int(np.prod(shape))
-    op = NormBackward("NativeLayerNormBackward0", (-1, m), (1,), shape, eps)
+    op = LayerNormBackward("NativeLayerNormBackward0", (-1, m), (1,), shape, eps)
     return _run(op, input, weight, bias)[0]
 
 
