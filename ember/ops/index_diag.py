@@ -278,9 +278,9 @@ def cross(input, other, dim=None, *, out=None):
     """Cross product along `dim`; without dim, the first dim of size 3 (deprecated in PyTorch)."""
     if dim is None:
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
-                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe default"
-                      " value of dim will change to agree with that of linalg.cross in a future "
-                      "release.", UserWarning, stacklevel=2)
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
         shape = _broadcast_shape(input, other)
         if 3 not in shape:
             raise RuntimeError("no dimension of size 3 in input")

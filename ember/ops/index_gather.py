@@ -75,7 +75,7 @@ class GatherBackward0(Op):
         return g.new_zeros(self.in_shape).scatter_add(self.dim, self.index, g)
 
 
-def _check_gather(x, d, index, name, what="input"):
+def _check_gather(x, d, index, what="input"):
     nd, ni = x._data.ndim, index._data.ndim
     if max(nd, 1) != max(ni, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as %s tensor"
@@ -94,7 +94,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     check_index_dtype(index, "gather")
     nd = input._data.ndim
     d = norm_dim(dim, nd)
-    _check_gather(input, d, index, "gather")
+    _check_gather(input, d, index)
     if index._dtype is not D.int64:
         index = index.long()
     _check_bounds(index._data, input._data.shape[d] if nd else 1, d)

@@ -189,8 +189,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
         else:
             lo, hi = ft(0), ft(1)
         if lo > hi:
-            raise RuntimeError("torch.histogramdd: min should not exceed max, but got min %g max %g "
-                               "for dimension 0" % (lo, hi))
+            raise RuntimeError("torch.histogramdd: min should not exceed max, but got min %g "
+                               "max %g for dimension 0" % (lo, hi))
         if lo == hi:
             lo, hi = lo - ft(0.5), hi + ft(0.5)
         edges = np.linspace(lo, hi, bins + 1, dtype=a.dtype)
@@ -410,8 +410,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if x2._data.shape[:-2] != batch:
         x2 = x2.expand(batch + x2._data.shape[-2:])
     P, R = x1._data.shape[-2], x2._data.shape[-2]
-    use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or
-                         compute_mode == "use_mm_for_euclid_dist_if_necessary" and (P > 25 or R > 25))
+    use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode == "use_mm_for_euclid_dist_if_necessary" and (P > 25 or R > 25)))
     return run(CdistBackward0(float(p), use_mm), x1, x2)
 
 

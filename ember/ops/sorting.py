@@ -18,7 +18,8 @@ from . import sort_unique as U
 from . import sort_stl
 from .reduce import RETURN_TYPES
 
-_EMULATE_LIMIT = 200_000   # elements per call replayed in Python before falling back to stable order
+# elements per call replayed in Python (sort_stl) before falling back to stable order
+_EMULATE_LIMIT = 200_000
 
 
 _OUT_TYPES = {}
