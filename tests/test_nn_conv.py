@@ -112,7 +112,8 @@ def test_conv_errors(fn, shapes, kwargs):
 
 def test_conv_dtype_mismatch():
     x, w = torch.randn(1, 3, 5, 5), torch.randn(2, 3, 3, 3)
-    for args in [(x.double(), w, None), (x, w.double(), None), (x, w, torch.randn(2).double())]:
+    for args in [(x.double(), w, None), (x, w.double(), None), (x, w, torch.randn(2).double()),
+                 (x.double(), w, torch.randn(2))]:
         with pytest.raises(RuntimeError) as te:
             TF.conv2d(*args)
         eargs = [None if a is None else ember.tensor(a.numpy()) for a in args]

@@ -234,14 +234,14 @@ _SCALAR = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": 
 
 
 def _check_dtypes(x, w, b):
-    if w._dtype is not x._dtype:
-        raise RuntimeError("expected scalar type %s but found %s"
-                           % (_SCALAR.get(x._dtype.name, x._dtype.name),
-                              _SCALAR.get(w._dtype.name, w._dtype.name)))
     if b is not None and b._dtype is not x._dtype:
         raise RuntimeError("Input type (%s) and bias type (%s) should be the same"
                            % (_CTYPE.get(x._dtype.name, x._dtype.name),
                               _CTYPE.get(b._dtype.name, b._dtype.name)))
+    if w._dtype is not x._dtype:
+        raise RuntimeError("expected scalar type %s but found %s"
+                           % (_SCALAR.get(x._dtype.name, x._dtype.name),
+                              _SCALAR.get(w._dtype.name, w._dtype.name)))
 
 
 def _batched(x, nd, name):
