@@ -335,3 +335,25 @@ def test_errors_match(name, fn):
         fn(EF, ember)
     assert type(ee.value).__name__ == type(te.value).__name__
     assert str(ee.value) == str(te.value)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("concatenated", [False, True])
+def test_ctc_loss(reduction, concatenated):
+    rng = np.random.default_rng(1)
+    t_len, n, c = 12, 3, 5
+    logits = rng.standard_normal((t_len, n, c)).astype(np.float32)
+    il, tl = np.array([12, 10, 7]), np.array([4, 2, 3])
+    targets = rng.integers(1, c, (n, 4))
+    targets[0, :2] = 2  # a repeated label needs a blank between the two
+    if concatenated:
+        targets = np.concatenate([targets[i, :tl[i]] for i in range(n)])
+    res = []
+    for lib, F in ((torch, TF), (ember, EF)):
+        x = lib.tensor(logits, requires_grad=True)
+        loss = F.ctc_loss(F.log_softmax(x, 2), lib.tensor(targets), lib.tensor(il),
+                          lib.tensor(tl), reduction=reduction)
+        loss.sum().backward()
+        res.append((loss, x.grad))
+    _close(res[1][0], res[0][0], rtol=1e-5)
+    _close(res[1][1], res[0][1], rtol=1e-4, atol=1e-6)

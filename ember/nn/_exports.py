@@ -10,6 +10,7 @@ from . import _f_basic as B
 from . import _f_loss as L
 from . import _f_loss2 as L2
 from . import _f_norm as N
+from ._f_ctc import ctc_loss as _ctc
 
 
 def _softmax(input, dim, dtype=None):
@@ -78,6 +79,12 @@ def _kl_div(input, target, reduction=1, log_target=False):
     return L2.kl_div(input, target, reduction=_reduction_name(reduction), log_target=log_target)
 
 
+def _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1,
+              zero_infinity=False):
+    return _ctc(log_probs, targets, input_lengths, target_lengths, blank,
+                _reduction_name(reduction), zero_infinity)
+
+
 def _cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
     return L2.cosine_embedding_loss(input1, input2, target, margin,
                                     reduction=_reduction_name(reduction))
@@ -105,7 +112,7 @@ TORCH_FUNCTIONS = {
     "pairwise_distance": B.pairwise_distance, "cosine_similarity": B.cosine_similarity,
     "pdist": B.pdist, "binary_cross_entropy_with_logits": _bce_logits, "kl_div": _kl_div,
     "cosine_embedding_loss": _cosine_embedding_loss, "margin_ranking_loss": _margin_ranking_loss,
-    "hinge_embedding_loss": _hinge_embedding_loss,
+    "hinge_embedding_loss": _hinge_embedding_loss, "ctc_loss": _ctc_loss,
 }
 
 TENSOR_METHODS = {

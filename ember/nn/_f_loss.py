@@ -103,7 +103,11 @@ class NllLossBackward0(Fused):
             x, t = x[None], t.reshape(1)
         keep = t != self.ignore
         tc = np.where(keep, t, 0)
-        picked = np.take_along_axis(x, tc[:, None], axis=1)[:, 0]
+        if x.ndim == 2:
+            self.rows = np.arange(x.shape[0])
+            picked = x[self.rows, tc]
+        else:
+            picked = np.take_along_axis(x, tc[:, None], axis=1)[:, 0]
         wt = self.w[tc] if self.w is not None else np.ones(tc.shape, dtype=x.dtype)
         wt = np.where(keep, wt, 0).astype(x.dtype)
         self.tc, self.wt, self.xshape = tc, wt, x.shape
@@ -125,7 +129,10 @@ class NllLossBackward0(Fused):
         else:
             gl = np.broadcast_to(g / self.total_weight, self.wt.shape)
         out = np.zeros(self.xshape, dtype=g.dtype)
-        np.put_along_axis(out, self.tc[:, None], (-self.wt * gl)[:, None], axis=1)
+        if len(self.xshape) == 2:
+            out[self.rows, self.tc] = -self.wt * gl
+        else:
+            np.put_along_axis(out, self.tc[:, None], (-self.wt * gl)[:, None], axis=1)
         return (out[0] if self.squeeze else out,)
 
     def composite(self, x):
