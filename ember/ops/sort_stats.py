@@ -161,13 +161,13 @@ def _pick_mode(rows):
     return idx
 
 
-def _dim_select(input, dim, keepdim, pick, name, kind):
+def _dim_select(input, dim, keepdim, pick, name, kind, out=None):
     nd = input._data.ndim
     d = norm_dim(dim, nd)
     if nd and input._data.shape[d] == 0 and input._data.size == 0 and _others(input, d):
         raise IndexError("%s(): Expected reduction dim %d to have non-zero size." % (kind, d))
     v, i = run(MedianBackward1(d, keepdim, pick, name), input)
-    return RETURN_TYPES[kind](v, i)
+    return _sorting()._out2(RETURN_TYPES[kind](v, i), out)
 
 
 def _others(x, d):
@@ -180,19 +180,20 @@ def median(input, dim=None, keepdim=False, *, out=None):
     """Lower median of all elements, or along `dim` with the index of the median."""
     if dim is None:
         return run(MedianBackward0(False), input)
-    return _dim_select(input, dim, keepdim, _pick_median, "MedianBackward1", "median")
+    return _dim_select(input, dim, keepdim, _pick_median, "MedianBackward1", "median", out)
 
 
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     """median() ignoring NaN values."""
     if dim is None:
         return run(MedianBackward0(True), input)
-    return _dim_select(input, dim, keepdim, _pick_nanmedian, "NanmedianBackward1", "nanmedian")
+    return _dim_select(input, dim, keepdim, _pick_nanmedian, "NanmedianBackward1", "nanmedian",
+                       out)
 
 
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """Most frequent value along `dim` (the smallest if several are) and an index of it."""
-    return _dim_select(input, dim, keepdim, _pick_mode, "ModeBackward0", "mode")
+    return _dim_select(input, dim, keepdim, _pick_mode, "ModeBackward0", "mode", out)
 
 
 # --- quantile / nanquantile -----------------------------------------------------------------------
