@@ -62,6 +62,8 @@ class Tensor(metaclass=_LegacyMeta):
     are the legacy constructors (default dtype)."""
 
     __module__ = "ember"   # prints as <class 'ember.Tensor'>, pickles by that name
+    # every tensor has these two; the rest live in a __dict__ made only when first set
+    __slots__ = ("_data", "_dtype", "__dict__", "__weakref__")
 
     # class-level defaults keep _make cheap: a fresh tensor only sets _data and _dtype
     _rg = False
