@@ -593,3 +593,16 @@ def test_hub_reads_the_local_checkpoint_cache(tmp_path, monkeypatch):
     got = ember.hub.load_state_dict_from_url("https://x.org/other.pth", model_dir=str(folder),
                                              file_name="net-1a2b3c.pth")
     assert list(got) == ["w", "b"]
+
+
+def test_pickle_bytes_match_torch():
+    def obj(lib):
+        x = lib.arange(24.0).reshape(2, 3, 4)
+        return collections.OrderedDict(
+            a=x, b=x[1], c=x.permute(2, 0, 1), d=lib.tensor(2.5), r=x, q=lib.zeros(5).long(),
+            e=[1, 2.5, "s", None, (1, 2, 3, 4), b"\x01"], f=lib.Size([1, 2]), g=lib.float16,
+            p=lib.nn.Parameter(lib.ones(3)), n=lib.ones(2, 3, 4, 5)[:, 1:, ::2])
+
+    def pkl(data):
+        return zipfile.ZipFile(io.BytesIO(data)).read("archive/data.pkl")
+    assert pkl(to_bytes(obj(ember), save)) == pkl(to_bytes(obj(torch), torch.save))

@@ -63,7 +63,7 @@ def reduce_tensor(t):
 
 def _torch_names():
     """ember objects that must be pickled under PyTorch's names -> (module, name)."""
-    names = {Size: ("torch", "Size"), device: ("torch", "device"),
+    names = {Size: ("torch", "Size"), device: ("torch", "device"), Tensor: ("torch", "Tensor"),
              UntypedStorage: ("torch.storage", "UntypedStorage"),
              R._rebuild_tensor_v2: ("torch._utils", "_rebuild_tensor_v2"),
              R._rebuild_tensor_v3: ("torch._utils", "_rebuild_tensor_v3"),
@@ -155,6 +155,12 @@ def reduce_for_checkpoint(t):
     return (fn, args)
 
 
+# attributes ember itself sets on tensors (anything else is user state, pickled with them)
+_PLAIN_ATTRS = {"_data", "_dtype", "_rg", "_vc", "_base", "_view_fn", "grad_fn", "_grad",
+                "_output_nr", "_accumulator", "_hooks", "_post_hooks", "_retains_grad"}
+_TUPLE_OPS = (pickle.EMPTY_TUPLE, pickle.TUPLE1, pickle.TUPLE2, pickle.TUPLE3)
+
+
 class TorchPickler(pickle._Pickler):
     """A pickler that writes ember tensors, storages, dtypes and devices under PyTorch's
     names, sending storage bytes to `records`."""
@@ -168,6 +174,50 @@ class TorchPickler(pickle._Pickler):
         if isinstance(obj, UntypedStorage):
             return self._records.persistent_id(obj)
         return None
+
+    def save(self, obj, save_persistent_id=True):
+        if type(obj) is Tensor and not obj.__dict__.keys() - _PLAIN_ATTRS:
+            self._save_plain_tensor(obj)
+        else:
+            super().save(obj, save_persistent_id)
+
+    def _save_plain_tensor(self, t):
+        """The hot path of `reducer_override` for a plain tensor: writes the opcodes of
+        ``_rebuild_tensor_v2((storage pid), offset, size, stride, requires_grad,
+        OrderedDict())`` directly, memoizing what PyTorch's pickler memoizes (the output
+        is byte for byte PyTorch's), about 3x faster than the general machinery."""
+        x = self.memo.get(id(t))
+        if x is not None:
+            self.write(self.get(x[0]))
+            return
+        dtype = t._dtype
+        if dtype.name in ("uint16", "uint32", "uint64"):
+            super().save(t)
+            return
+        root, offset, stride = tensor_layout(t)
+        write, save_int, memoize = self.write, self.save_long, self.memoize
+        self.save(R._rebuild_tensor_v2)
+        write(pickle.MARK)
+        self.save_pers(self._records.persistent_id(TypedStorage(root, dtype)))
+        save_int(offset)
+        for seq in (tuple(t._data.shape), stride):
+            if not seq:
+                write(pickle.EMPTY_TUPLE)
+                continue
+            if len(seq) > 3:
+                write(pickle.MARK)
+            for v in seq:
+                save_int(v)
+            write(_TUPLE_OPS[len(seq)] if len(seq) <= 3 else pickle.TUPLE)
+            memoize(seq)
+        write(pickle.NEWTRUE if t._rg else pickle.NEWFALSE)
+        self.save(OrderedDict)
+        write(pickle.EMPTY_TUPLE + pickle.REDUCE)
+        memoize(OrderedDict())    # the hooks dict
+        write(pickle.TUPLE)
+        memoize(object())         # the argument tuple
+        write(pickle.REDUCE)
+        memoize(t)
 
     def reducer_override(self, obj):
         t = type(obj)
