@@ -12,6 +12,7 @@ recurrent weights.
 """
 import numpy as np
 
+from .._device import array_module
 from ._fused import Fused
 
 
@@ -42,13 +43,14 @@ class LSTMLayerFused(Fused):
         self.reverse, self.node = reverse, node
 
     def forward(self, gx, h0, c0, w_hh, w_hr=None):
+        xp = array_module(gx)
         n, b, g4 = gx.shape
         hid = g4 // 4
-        acts = np.empty((n, b, g4), dtype=gx.dtype)      # i, f, g, o after activation
-        cs = np.empty((n, b, hid), dtype=gx.dtype)       # cell state after each step
-        tcs = np.empty((n, b, hid), dtype=gx.dtype)      # tanh of it
-        out = np.empty((n, b, h0.shape[1]), dtype=gx.dtype)
-        hrs = np.empty((n, b, hid), dtype=gx.dtype) if w_hr is not None else None
+        acts = xp.empty((n, b, g4), dtype=gx.dtype)      # i, f, g, o after activation
+        cs = xp.empty((n, b, hid), dtype=gx.dtype)       # cell state after each step
+        tcs = xp.empty((n, b, hid), dtype=gx.dtype)      # tanh of it
+        out = xp.empty((n, b, h0.shape[1]), dtype=gx.dtype)
+        hrs = xp.empty((n, b, hid), dtype=gx.dtype) if w_hr is not None else None
         h, c = h0, c0
         w_t = w_hh.T
         for t in _steps(n, self.reverse):
@@ -121,12 +123,13 @@ class GRULayerFused(Fused):
         self.reverse = reverse
 
     def forward(self, gx, h0, w_hh, b_hh=None):
+        xp = array_module(gx)
         n, b, g3 = gx.shape
         hid = g3 // 3
-        rz = np.empty((n, b, 2 * hid), dtype=gx.dtype)
-        ns = np.empty((n, b, hid), dtype=gx.dtype)
-        hns = np.empty((n, b, hid), dtype=gx.dtype)      # W_hn h + b_hn, before the r gate
-        out = np.empty((n, b, hid), dtype=gx.dtype)
+        rz = xp.empty((n, b, 2 * hid), dtype=gx.dtype)
+        ns = xp.empty((n, b, hid), dtype=gx.dtype)
+        hns = xp.empty((n, b, hid), dtype=gx.dtype)      # W_hn h + b_hn, before the r gate
+        out = xp.empty((n, b, hid), dtype=gx.dtype)
         h = h0
         w_t = w_hh.T
         for t in _steps(n, self.reverse):
@@ -186,7 +189,7 @@ class RNNLayerFused(Fused):
         self.reverse, self.nonlinearity = reverse, nonlinearity
 
     def forward(self, gx, h0, w_hh):
-        out = np.empty(gx.shape, dtype=gx.dtype)
+        out = array_module(gx).empty(gx.shape, dtype=gx.dtype)
         h = h0
         w_t = w_hh.T
         for t in _steps(gx.shape[0], self.reverse):

@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from .._device import array_module
 from ..autograd import grad_mode
 from ..ops._op import Op, is_tensor, run
 
@@ -25,7 +26,6 @@ _grad_state = grad_mode.state
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "unfold", "fold"]
 
-_as_strided = np.lib.stride_tricks.as_strided
 
 
 class Geometry:
@@ -52,7 +52,7 @@ def _pad_zeros(x, pads):
     if not any(lo or hi for lo, hi in pads):
         return x
     shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
-    out = np.zeros(shape, dtype=x.dtype)
+    out = array_module(x).zeros(shape, dtype=x.dtype)
     out[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in
                                            zip(x.shape[2:], pads))] = x
     return out
@@ -65,7 +65,7 @@ def windows(xpad, geo):
     shape = xpad.shape[:2] + tuple(geo.out) + tuple(geo.k)
     strides = (st[:2] + tuple(st[2 + i] * geo.s[i] for i in range(nd))
                + tuple(st[2 + i] * geo.d[i] for i in range(nd)))
-    return _as_strided(xpad, shape, strides, writeable=False)
+    return array_module(xpad).lib.stride_tricks.as_strided(xpad, shape, strides)
 
 
 def im2col(x, geo):
@@ -82,7 +82,7 @@ def im2col(x, geo):
 def col2im(cols, geo, n, c):
     """The adjoint of `im2col`: columns (N, C, *k, *out) summed back into (N, C, *in)."""
     nd = len(geo.k)
-    xpad = np.zeros((n, c) + geo.padded, dtype=cols.dtype)
+    xpad = array_module(cols).zeros((n, c) + geo.padded, dtype=cols.dtype)
     for kidx in itertools.product(*[range(k) for k in geo.k]):
         dst = tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
                     for i, d, s, o in zip(kidx, geo.d, geo.s, geo.out))

@@ -6,6 +6,7 @@ their gradient adds the output back along those indices (`TakeDimsAdjoint`).
 """
 import numpy as np
 
+from .._device import array_module
 from ..ops._op import Op, run
 
 __all__ = ["pad"]
@@ -25,7 +26,7 @@ class ConstantPadNdBackward0(Op):
         widths = [(0, 0)] * lead + [(max(lo, 0), max(hi, 0)) for lo, hi in self.pairs]
         if not any(w != (0, 0) for w in widths):
             return x.copy()
-        out = np.full(tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths)), self.value,
+        out = array_module(x).full(tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths)), self.value,
                       dtype=x.dtype)
         out[tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape, widths))] = x
         return out
@@ -67,7 +68,7 @@ class TakeDimsAdjoint(Op):
             ax = lead + i
             shape = list(g.shape)
             shape[ax] = self.sizes[i]
-            out = np.zeros(shape, dtype=g.dtype)
+            out = array_module(g).zeros(shape, dtype=g.dtype)
             np.add.at(out, (slice(None),) * ax + (self.idxs[i],), g)
             g = out
         return g

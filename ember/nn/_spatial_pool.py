@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .._device import array_module
 from ..ops._op import Op, run
 from ._spatial_conv import Geometry, windows
 
@@ -37,11 +38,12 @@ def scatter_add_array(g, idx, in_shape, nd):
     idx = np.broadcast_to(idx, g.shape)
     flat_idx = _flat(idx, nd).reshape(rows, -1) + (np.arange(rows) * size)[:, None]
     gv = _flat(g, nd).reshape(rows, -1)
+    xp = array_module(g)
     if g.dtype.kind == "c":
-        out = (np.bincount(flat_idx.ravel(), gv.real.ravel(), rows * size)
-               + 1j * np.bincount(flat_idx.ravel(), gv.imag.ravel(), rows * size))
+        out = (xp.bincount(flat_idx.ravel(), gv.real.ravel(), rows * size)
+               + 1j * xp.bincount(flat_idx.ravel(), gv.imag.ravel(), rows * size))
     else:
-        out = np.bincount(flat_idx.ravel(), gv.ravel(), rows * size)
+        out = xp.bincount(flat_idx.ravel(), gv.ravel(), rows * size)
     return out.astype(g.dtype, copy=False).reshape(in_shape)
 
 
@@ -167,7 +169,7 @@ def _pad_value(x, pads, value):
     if not any(lo or hi for lo, hi in pads):
         return x
     shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
-    out = np.full(shape, value, dtype=x.dtype)
+    out = array_module(x).full(shape, value, dtype=x.dtype)
     out[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in
                                            zip(x.shape[2:], pads))] = x
     return out
@@ -306,7 +308,7 @@ def window_sum(xpad, geo):
 def window_spread(g, geo):
     """The adjoint of `window_sum`: each output's value added over its window, unpadded."""
     n, c = g.shape[:2]
-    xpad = np.zeros((n, c) + geo.padded, dtype=g.dtype)
+    xpad = array_module(g).zeros((n, c) + geo.padded, dtype=g.dtype)
     for kidx in itertools.product(*[range(k) for k in geo.k]):
         dst = tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
                     for i, d, s, o in zip(kidx, geo.d, geo.s, geo.out))
@@ -608,7 +610,7 @@ class MaxUnpoolOp(Op):
                                % (bad, "x".join(map(str, self.out_shape[-self.nd:]))))
         self.idx = idx
         lead = self.out_shape[:len(self.out_shape) - self.nd]
-        out = np.zeros(lead + (n,), dtype=x.dtype)
+        out = array_module(x).zeros(lead + (n,), dtype=x.dtype)
         np.put_along_axis(out, _flat(idx, self.nd).reshape(lead + (-1,)),
                           _flat(x, self.nd).reshape(lead + (-1,)), -1)
         return out.reshape(self.out_shape)
