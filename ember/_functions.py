@@ -3,7 +3,7 @@ exist as functions (cat, stack, einsum, result_type, finfo, ...)."""
 import numpy as np
 
 from . import _dtype as D
-from ._tensor_methods import EXTRA_FUNCTIONS, METHODS, masked_select, nonzero, argwhere, equal, allclose, isclose
+from ._tensor_methods import EXTRA_FUNCTIONS, METHODS, nonzero, argwhere, equal, allclose, isclose
 from .ops import blas, pointwise, reduce, shape, views
 from .ops._op import result_dtype
 
@@ -92,4 +92,4 @@ def rsub(input, other, alpha=1):
 
 __all__ = [k for k in list(globals()) if not k.startswith("_") and k not in (
     "np", "D", "METHODS", "EXTRA_FUNCTIONS", "blas", "pointwise", "reduce", "shape", "views", "result_dtype")]
-__all__ += ["masked_select", "nonzero", "argwhere", "equal", "allclose", "isclose"]
+__all__ += ["nonzero", "argwhere", "equal", "allclose", "isclose"]

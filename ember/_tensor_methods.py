@@ -356,12 +356,6 @@ def argwhere(self):
     return nonzero(self)
 
 
-def masked_select(self, mask):
-    shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
-    x = self.expand(shape) if self._data.shape != shape else self
-    return x[mask.expand(shape) if mask._data.shape != shape else mask]
-
-
 def equal(self, other):
     return self.shape == other.shape and bool((self == other).all())
 
@@ -395,8 +389,7 @@ def ndimension(self):
 
 
 for _f in [abs_, sum_to_size, expand_as, view_as, reshape_as, view_dtype, zero_, fill_, resize_,
-           resize_as_, set_, new_tensor, new_full, new, apply_, nonzero, argwhere, masked_select,
-           equal, allclose, isclose, share_memory_, pin_memory, is_pinned]:
+           resize_as_, set_, new_tensor, new_full, new, apply_, nonzero, argwhere, equal, allclose, isclose, share_memory_, pin_memory, is_pinned]:
     setattr(Tensor, _f.__name__, _f)
 
 

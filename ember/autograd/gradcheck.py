@@ -34,7 +34,7 @@ def _analytical(fn, inputs, i):
     for o in outs:
         flat_n = o.numel()
         for k in range(flat_n):
-            go = o.detach() * 0
+            go = o.new_zeros(o.shape)   # contiguous, so the flat view below writes into it
             go._data.reshape(-1)[k] = 1
             if not o.requires_grad:
                 rows.append(np.zeros(inputs[i].numel()))

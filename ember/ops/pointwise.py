@@ -181,7 +181,11 @@ def masked_fill(x, mask, value):
 
 
 def lerp(start, end, weight):
-    return start + weight * (end - start)
+    """PyTorch's two-sided formula: exact at both ends (weight 0 and 1)."""
+    diff = end - start
+    if is_tensor(weight):
+        return where(weight < 0.5, start + weight * diff, end - diff * (1 - weight))
+    return start + weight * diff if weight < 0.5 else end - diff * (1 - weight)
 
 
 def addcmul(x, t1, t2, *, value=1):
