@@ -360,6 +360,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
 
 def get_unsafe_globals_in_checkpoint(f):
     """The globals a checkpoint names that a ``weights_only`` load would refuse."""
+    import _compat_pickle
     import pickletools
     fileobj, opened = _open_for_read(f)
     try:
@@ -374,7 +375,11 @@ def get_unsafe_globals_in_checkpoint(f):
     found, strings = set(), []
     for op, arg, _ in pickletools.genops(data):
         if op.name == "GLOBAL":
-            found.add(arg.replace(" ", "."))
+            module, name = arg.split(" ", 1)
+            if (module, name) in _compat_pickle.NAME_MAPPING:      # Python 2 names
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+            found.add("%s.%s" % (module, name))
         elif op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
             strings.append(arg)
         elif op.name == "STACK_GLOBAL" and len(strings) >= 2:

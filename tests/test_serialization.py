@@ -256,6 +256,26 @@ def test_whole_module_needs_weights_only_false(tmp_path):
     assert type(load(path, pickle_module=pickle)) is nn.Sequential   # weights_only off
 
 
+def test_torch_whole_module_loads_as_ember_module():
+    torch.manual_seed(0)
+    tm = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+    data = to_bytes(tm, torch.save)
+    with pytest.raises(pickle.UnpicklingError) as ee:
+        load(io.BytesIO(data))
+    with pytest.raises(pickle.UnpicklingError) as te:
+        torch.load(io.BytesIO(data))
+    assert str(ee.value) == str(te.value)     # names torch.nn.modules.container.Sequential
+    assert ember.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)) == \
+        torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data))
+    with ember.serialization.safe_globals([nn.Sequential, nn.Linear, nn.ReLU]):
+        assert type(load(io.BytesIO(data))[0]) is nn.Linear    # allowlisted ember classes
+    em = load(io.BytesIO(data), weights_only=False)
+    assert type(em) is nn.Sequential and type(em[0]) is nn.Linear
+    x = np.ones((4, 2), np.float32)
+    np.testing.assert_allclose(values(em(ember.tensor(x))), values(tm(torch.tensor(x))),
+                               rtol=1e-6)
+
+
 # --- hostile files ------------------------------------------------------------------------------
 MARKER = "/tmp/ember_pwned_%d" % os.getpid()
 
