@@ -26,6 +26,8 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
 from . import autograd, backends, cuda, fft, linalg, random  # noqa: F401
 from ._functions import *  # noqa: F401,F403  (torch.add, torch.sum, ...)
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: F401
+from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
+                       set_num_threads)
 
 globals().update(_LEGACY)
 for _dt in _dtype.ALL:

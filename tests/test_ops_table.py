@@ -201,3 +201,13 @@ def test_bfloat16_results_stay_bfloat16(fn):
     t = fn(torch.tensor(v).bfloat16())
     assert str(e.dtype) == str(t.dtype) and tuple(e.shape) == tuple(t.shape)
     np.testing.assert_allclose(e.float().numpy(), t.float().numpy(), rtol=1e-2, atol=1e-2)
+
+
+def test_num_threads_round_trip():
+    before = ember.get_num_threads()
+    ember.set_num_threads(1)
+    assert ember.get_num_threads() == 1
+    ember.set_num_threads(before)
+    assert ember.get_num_threads() == before
+    with pytest.raises(RuntimeError):
+        ember.set_num_threads(0)
