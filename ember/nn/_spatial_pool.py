@@ -30,8 +30,9 @@ def _flat(a, nd):
     return a.reshape(a.shape[:a.ndim - nd] + (-1,))
 
 
-def scatter_add_array(g, idx, in_shape, nd):
-    """Zeros of `in_shape` with g[..., j] added at flat spatial index idx[..., j]."""
+def scatter_add_array(g, idx, in_shape, nd, unique=False):
+    """Zeros of `in_shape` with g[..., j] added at flat spatial index idx[..., j]
+    (`unique`: no index repeats within a row, so the values are simply placed)."""
     lead = in_shape[:len(in_shape) - nd]
     size = math.prod(in_shape[len(in_shape) - nd:])
     rows = math.prod(lead)
@@ -39,6 +40,10 @@ def scatter_add_array(g, idx, in_shape, nd):
     flat_idx = _flat(idx, nd).reshape(rows, -1) + (np.arange(rows) * size)[:, None]
     gv = _flat(g, nd).reshape(rows, -1)
     xp = array_module(g)
+    if unique:
+        out = xp.zeros(rows * size, dtype=g.dtype)
+        out[flat_idx.ravel()] = gv.ravel()
+        return out.reshape(in_shape)
     if g.dtype.kind == "c":
         out = (xp.bincount(flat_idx.ravel(), gv.real.ravel(), rows * size)
                + 1j * xp.bincount(flat_idx.ravel(), gv.imag.ravel(), rows * size))
@@ -58,13 +63,13 @@ def gather_array(x, idx, nd):
 class ScatterAdd(Op):
     """g (..., *out), idx (..., *out) -> (..., *in): g added at the flat spatial indices."""
 
-    def __init__(self, in_shape, nd, node="MaxPool2DWithIndicesBackwardBackward0"):
-        self.in_shape, self.nd, self.node = in_shape, nd, node
+    def __init__(self, in_shape, nd, node="MaxPool2DWithIndicesBackwardBackward0", unique=False):
+        self.in_shape, self.nd, self.node, self.unique = in_shape, nd, node, unique
         self.saved_idx = None
 
     def forward(self, g, idx):
         self.saved_idx = idx
-        return scatter_add_array(g, idx, self.in_shape, self.nd)
+        return scatter_add_array(g, idx, self.in_shape, self.nd, self.unique)
 
     def backward(self, gg):
         return run(Gather(self.nd), gg, _wrap(self.saved_idx)), None
@@ -185,6 +190,28 @@ def _lowest(dtype):
 
 # --- max pooling ------------------------------------------------------------------------------------
 
+def window_max(xpad, geo, offsets):
+    """Max over every window of a padded input, and the offset (``offsets[k]`` for kernel
+    position k, row-major) of the maximum in its window. As in PyTorch, a later element wins
+    only when strictly greater, or NaN."""
+    best = arg = None
+    for pos, kidx in enumerate(itertools.product(*[range(k) for k in geo.k])):
+        v = xpad[(slice(None), slice(None)) + tuple(
+            slice(i * d, i * d + s * (o - 1) + 1, s)
+            for i, d, s, o in zip(kidx, geo.d, geo.s, geo.out))]
+        xp = array_module(v)
+        if best is None:
+            best = v.copy()
+            arg = xp.full(v.shape, offsets[pos], dtype=np.int64)
+            continue
+        take = v > best
+        if v.dtype.kind in "fc":
+            take |= v != v
+        xp.copyto(best, v, where=take)
+        xp.copyto(arg, offsets[pos], where=take)
+    return best, arg
+
+
 class MaxPoolOp(Op):
     """Max over each window; also returns the flat input index of each maximum."""
     n_outputs = 2
@@ -198,27 +225,29 @@ class MaxPoolOp(Op):
         self.in_shape = x.shape
         if self.unbatched:
             x = x[None]
-        win = windows(_pad_value(x, geo.pads, _lowest(x.dtype)), geo)
-        n, c = x.shape[:2]
-        cand = win.reshape((n, c) + tuple(geo.out) + (-1,))
-        arg = cand.argmax(-1)
-        vals = np.ascontiguousarray(np.take_along_axis(cand, arg[..., None], -1)[..., 0])
-        kidx = np.unravel_index(arg, geo.k)
-        flat = np.zeros(arg.shape, dtype=np.int64)
+        # flat input index = window start + offset of the kernel position in the window
+        instride = [math.prod(geo.in_size[i + 1:]) for i in range(nd)]
+        offsets = [sum(k * d * st for k, d, st in zip(kidx, geo.d, instride))
+                   for kidx in itertools.product(*[range(k) for k in geo.k])]
+        vals, flat = window_max(_pad_value(x, geo.pads, _lowest(x.dtype)), geo, offsets)
+        start = 0
         for i in range(nd):
             shape = [1] * (2 + nd)
             shape[2 + i] = geo.out[i]
-            start = (np.arange(geo.out[i]) * geo.s[i] - geo.pads[i][0]).reshape(shape)
-            coord = start + kidx[i] * geo.d[i]
-            flat = flat * geo.in_size[i] + coord
+            start = start + ((np.arange(geo.out[i]) * geo.s[i] - geo.pads[i][0])
+                             * instride[i]).reshape(shape)
+        flat += start
         if self.unbatched:
             vals, flat = vals[0], flat[0]
         self.idx = flat
         return vals, flat
 
     def backward(self, g, _gi=None):
+        # windows that do not overlap never share a maximum: the gradient is just placed
+        disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(self.geo.s, self.geo.d,
+                                                               self.geo.k))
         return run(ScatterAdd(self.in_shape, self.nd, "MaxPool%dDWithIndicesBackwardBackward0"
-                              % self.nd), g, _wrap(self.idx))
+                              % self.nd, disjoint), g, _wrap(self.idx))
 
     def name(self):
         return "MaxPool%dDWithIndicesBackward0" % self.nd
