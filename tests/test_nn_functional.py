@@ -357,3 +357,18 @@ def test_ctc_loss(reduction, concatenated):
         res.append((loss, x.grad))
     _close(res[1][0], res[0][0], rtol=1e-5)
     _close(res[1][1], res[0][1], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_gumbel_softmax_stream(hard):
+    logits = randn(4, 6)
+    ember.manual_seed(9)
+    torch.manual_seed(9)
+    el, tl = _pair(logits, True)
+    e = EF.gumbel_softmax(el, tau=0.5, hard=hard)
+    t = TF.gumbel_softmax(tl, tau=0.5, hard=hard)
+    _close(e, t)
+    w = randn(4, 6)
+    (e * ember.tensor(w)).sum().backward()
+    (t * torch.tensor(w)).sum().backward()
+    _close(el.grad, tl.grad, rtol=1e-4, atol=1e-6)

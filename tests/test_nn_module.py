@@ -490,3 +490,21 @@ def test_parametrize_custom():
     _forward_backward(e, t)
     with pytest.raises(ValueError):
         enn.utils.parametrize.register_parametrization(e, "nope", Symmetric())
+
+
+def test_functional_call_and_skip_init():
+    torch.manual_seed(0)
+    t = tnn.Sequential(tnn.Linear(3, 2), tnn.Tanh(), tnn.Linear(2, 2))
+    e = enn.Sequential(enn.Linear(3, 2), enn.Tanh(), enn.Linear(2, 2))
+    e.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t.state_dict().items()})
+    x = np.arange(6, dtype=np.float32).reshape(2, 3) / 5
+    w = np.full((2, 3), 0.25, np.float32)
+    te = torch.func.functional_call(t, {"0.weight": torch.tensor(w)}, (torch.tensor(x),))
+    ee = enn.utils.stateless.functional_call(e, {"0.weight": ember.tensor(w)}, (ember.tensor(x),))
+    np.testing.assert_allclose(ee.detach().numpy(), te.detach().numpy(), rtol=1e-6)
+    assert float((e[0].weight - ember.tensor(w)).abs().sum()) > 0  # restored afterwards
+    ember.manual_seed(4)
+    torch.manual_seed(4)
+    enn.utils.skip_init(enn.Linear, 10, 10)
+    tnn.utils.skip_init(tnn.Linear, 10, 10)
+    np.testing.assert_array_equal(ember.rand(4).numpy(), torch.rand(4).numpy())

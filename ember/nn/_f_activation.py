@@ -15,7 +15,7 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_",
            "selu_", "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "logsigmoid", "tanh",
            "hardtanh", "hardtanh_", "hardsigmoid", "hardswish", "hardshrink", "softshrink",
            "tanhshrink", "softplus", "softsign", "threshold", "threshold_", "glu", "softmax",
-           "log_softmax", "softmin", "prelu", "rrelu", "rrelu_"]
+           "log_softmax", "softmin", "prelu", "rrelu", "rrelu_", "gumbel_softmax"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -541,3 +541,20 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
     return rrelu(input, lower, upper, training, True)
 
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """Softmax of (logits + Gumbel noise) / tau; with `hard`, a one-hot sample whose
+    gradient is the soft sample's (straight-through)."""
+    from .._creation import empty_like
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -empty_like(logits).exponential_().log()
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    d = norm_dim(dim, logits.dim())
+    hard_np = np.zeros(logits.shape, dtype=logits._dtype.np)
+    idx = np.expand_dims(y_soft._data.argmax(d), d)
+    np.put_along_axis(hard_np, idx, 1, axis=d)
+    return Tensor._make(hard_np) - y_soft.detach() + y_soft

@@ -2,10 +2,11 @@
 normalisation, parametrizations (and ``rnn``, written alongside the recurrent layers)."""
 import importlib.util as _util
 
-from . import parametrizations, parametrize
+from . import parametrizations, parametrize, stateless
 from .clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_,
                         clip_grads_with_norm_, get_total_norm)
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from .init import skip_init
 from .spectral_norm import remove_spectral_norm, spectral_norm
 from .weight_norm import remove_weight_norm, weight_norm
 
@@ -14,5 +15,5 @@ if _util.find_spec(__name__ + ".rnn") is not None:
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grads_with_norm_", "clip_grad_value_",
            "get_total_norm", "parameters_to_vector", "parametrizations", "parametrize",
-           "remove_spectral_norm", "remove_weight_norm", "spectral_norm",
-           "vector_to_parameters", "weight_norm"]
+           "remove_spectral_norm", "remove_weight_norm", "skip_init", "spectral_norm",
+           "stateless", "vector_to_parameters", "weight_norm"]
