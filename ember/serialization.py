@@ -17,9 +17,12 @@ import sys
 import warnings
 
 from ._serialization import loader as L
-from ._serialization.pickler import StorageRecords, TorchPickler, reduce_tensor
-from ._serialization.rebuild import LOAD_STATE, StorageType
 from ._serialization.atomic import atomic_write
+from ._serialization.pickler import (StorageRecords, TorchPickler, reduce_for_checkpoint,
+                                     reduce_tensor)
+from ._tensor import Tensor
+from ._serialization.rebuild import LOAD_STATE, StorageType, storage_type
+from ._storage import UntypedStorage
 from ._serialization.safetensors import load_safetensors, save_safetensors
 from ._serialization.zipformat import ZipReader, ZipWriter
 
@@ -128,15 +131,26 @@ def _weights_only_message(message):
 
 # --- save -------------------------------------------------------------------------------------
 def _make_pickler(pickle_module, f, protocol, records):
-    if pickle_module is pickle:
+    """The checkpoint pickler for `pickle_module` (``pickle`` or a drop-in such as dill)."""
+    base = pickle_module.Pickler
+    if pickle_module is pickle or base is pickle.Pickler:
         return TorchPickler(f, protocol, records)
+    if issubclass(base, pickle._Pickler):      # a pure-Python pickler: add PyTorch's names
+        return type("Pickler", (TorchPickler, base), {})(f, protocol, records)
 
-    class Pickler(pickle_module.Pickler):
+    class Pickler(base):
+        """Another pickler class: tensors are pickled as in checkpoints; other objects keep
+        their ember names (only ember reads such files)."""
+
         def persistent_id(self, obj):
             return TorchPickler.persistent_id(self, obj)
 
         def reducer_override(self, obj):
-            return TorchPickler.reducer_override(self, obj)
+            if isinstance(obj, Tensor) and type(obj).__reduce_ex__ is Tensor.__reduce_ex__:
+                return reduce_for_checkpoint(obj)
+            if isinstance(obj, type) and issubclass(obj, UntypedStorage):
+                return (storage_type, (obj.__name__,))
+            return NotImplemented
     p = Pickler(f, protocol=protocol)
     p._records = records
     return p

@@ -626,3 +626,37 @@ def test_pickle_bytes_match_torch():
     def pkl(data):
         return zipfile.ZipFile(io.BytesIO(data)).read("archive/data.pkl")
     assert pkl(to_bytes(obj(ember), save)) == pkl(to_bytes(obj(torch), torch.save))
+
+
+@pytest.mark.parametrize("proto", [1, 2, 3, 4, 5])
+def test_pickle_protocols(proto):
+    x = ember.arange(6.0).reshape(2, 3)
+    data = to_bytes({"x": x, "y": x.t(), "d": ember.float16},
+                    lambda o, f: save(o, f, pickle_protocol=proto))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # torch warns about protocols other than 2
+        got = torch.load(io.BytesIO(data), weights_only=2 <= proto < 4)   # torch's limits
+    assert torch.equal(got["y"], torch.arange(6.0).reshape(2, 3).t()) and got["d"] == torch.float16
+    back = load(io.BytesIO(data))
+    assert np.shares_memory(back["x"]._data, back["y"]._data) and back["d"] is ember.float16
+
+
+def test_other_pickle_modules():
+    import types
+
+    class CPickler(pickle.Pickler):
+        pass
+
+    class PyPickler(pickle._Pickler):
+        pass
+    x = ember.arange(6.0).reshape(2, 3)
+    for cls in (CPickler, PyPickler):
+        mod = types.SimpleNamespace(Pickler=cls, Unpickler=pickle.Unpickler, load=pickle.load,
+                                    dump=pickle.dump)
+        data = to_bytes({"x": x, "y": x.t(), "u": ember.tensor([1, 2]).to(ember.uint16)},
+                        lambda o, f: save(o, f, pickle_module=mod))
+        got = load(io.BytesIO(data), pickle_module=mod)
+        assert got["y"].tolist() == [[0, 3], [1, 4], [2, 5]] and got["u"].dtype is ember.uint16
+        if cls is PyPickler:     # pure-Python picklers still write PyTorch's names
+            assert torch.equal(torch.load(io.BytesIO(data))["x"], torch.arange(6.0).view(2, 3))

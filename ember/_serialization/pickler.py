@@ -176,7 +176,7 @@ class TorchPickler(pickle._Pickler):
         return None
 
     def save(self, obj, save_persistent_id=True):
-        if type(obj) is Tensor and not obj.__dict__.keys() - _PLAIN_ATTRS:
+        if type(obj) is Tensor and self.proto >= 2 and not obj.__dict__.keys() - _PLAIN_ATTRS:
             self._save_plain_tensor(obj)
         else:
             super().save(obj, save_persistent_id)

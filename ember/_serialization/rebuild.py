@@ -12,7 +12,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import _dtype as D
-from .._storage import TypedStorage, UntypedStorage
+from .._storage import TypedStorage
 from .._tensor import Tensor
 
 
@@ -32,9 +32,11 @@ STORAGE_NAMES = {dt._legacy.replace("Tensor", "Storage"): dt for dt in D.ALL
                  if not dt.name.startswith("uint") or dt is D.uint8}
 
 
-def storage_itemsize(dtype):
-    """Bytes per element in the file (bfloat16: 2, though ember holds it as float32)."""
-    return dtype.itemsize
+def storage_type(name):
+    """The StorageType of a storage class name ('FloatStorage', 'UntypedStorage')."""
+    if name == "UntypedStorage":
+        return StorageType(D.uint8)
+    return StorageType(STORAGE_NAMES[name])
 
 
 def _check_ints(name, values):

@@ -37,7 +37,8 @@ def _tensor_bytes(t):
 
 
 def save_safetensors(tensors, filename, metadata=None):
-    """Writes a dict of name -> tensor to a ``.safetensors`` file (``safetensors.torch.save_file``)."""
+    """Writes a dict of name -> tensor to a ``.safetensors`` file, like
+    ``safetensors.torch.save_file`` (atomically, as ``ember.save``)."""
     from .._tensor import Tensor
     if not isinstance(tensors, dict):
         raise TypeError("expected a dict of tensors, got %s" % type(tensors).__name__)
@@ -111,7 +112,8 @@ def read_safetensors_header(f, size):
 
 
 def load_safetensors(filename, device="cpu"):
-    """Reads a ``.safetensors`` file into a dict of name -> tensor (``safetensors.torch.load_file``)."""
+    """Reads a ``.safetensors`` file into a dict of name -> tensor, like
+    ``safetensors.torch.load_file``."""
     from .._tensor import Tensor
     size = os.path.getsize(filename)
     out = {}
