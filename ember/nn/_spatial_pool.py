@@ -511,9 +511,6 @@ def _adaptive_check(x, nd, fname, sep=": "):
 
 def _adaptive_avg(x, output_size, nd):
     fname = "adaptive_avg_pool%dd" % nd
-    if nd == 1 and x.dim() not in (2, 3):
-        raise RuntimeError("adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got: %s"
-                           % list(x.shape))
     _adaptive_check(x, nd, fname, " ")
     out = _adaptive_size(output_size, x, nd, fname)
     sp = tuple(x.shape[x.dim() - nd:])
@@ -580,9 +577,6 @@ class AdaptiveMaxOp(Op):
 
 def _adaptive_max(x, output_size, nd):
     fname = "adaptive_max_pool%dd" % nd
-    if nd == 1 and x.dim() not in (2, 3):
-        raise RuntimeError("adaptive_max_pool1d(): Expected 2D or 3D tensor, but got: %s"
-                           % list(x.shape))
     _adaptive_check(x, nd, fname)
     out = _adaptive_size(output_size, x, nd, fname)
     return run(AdaptiveMaxOp(out, nd), x)
