@@ -294,3 +294,16 @@ def test_pad_layers(name, args, shape):
     assert repr(em) == repr(tm)
     x = np.random.default_rng(8).standard_normal(shape)
     np.testing.assert_allclose(em(ember.tensor(x)).numpy(), tm(torch.tensor(x)).numpy())
+
+
+def test_fold_unfold_gradcheck():
+    rng = np.random.default_rng(12)
+    x = ember.tensor(rng.standard_normal((1, 2, 4, 3)), requires_grad=True)
+    assert ember.autograd.gradcheck(
+        lambda x: EF.unfold(x, (2, 2), padding=1, stride=(2, 1), dilation=(1, 2)), (x,))
+    c = ember.tensor(rng.standard_normal((1, 8, 6)), requires_grad=True)
+    assert ember.autograd.gradcheck(lambda c: EF.fold(c, (3, 4), 2, stride=1, padding=0), (c,))
+    w = ember.tensor(rng.standard_normal((2, 1, 2, 2, 2)), requires_grad=True)
+    x3 = ember.tensor(rng.standard_normal((1, 2, 3, 3, 3)), requires_grad=True)
+    assert ember.autograd.gradcheck(lambda x, w: EF.conv3d(x, w, stride=2, groups=2,
+                                                           padding=1), (x3, w))

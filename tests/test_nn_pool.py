@@ -280,3 +280,32 @@ def test_grid_sample_3d_and_affine_grid():
     compare("affine_grid", [(1, 2, 3)], ((1, 1, 1, 4),), dict(align_corners=False))
     with pytest.warns(UserWarning):
         EF.grid_sample(ember.zeros(1, 1, 2, 2), ember.zeros(1, 1, 1, 2))
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda x: EF.interpolate(x, scale_factor=1.5, mode="bilinear"), [(1, 1, 3, 4)]),
+    (lambda x: EF.interpolate(x, size=(4, 5), mode="bicubic", align_corners=True),
+     [(1, 1, 3, 3)]),
+    (lambda x: EF.interpolate(x, scale_factor=2, mode="nearest"), [(1, 2, 2, 3)]),
+    (lambda x: EF.interpolate(x, size=5, mode="linear"), [(1, 2, 3)]),
+    (lambda x: EF.interpolate(x, size=(2, 2), mode="area"), [(1, 1, 3, 5)]),
+    (lambda x: EF.pixel_shuffle(x, 2), [(1, 4, 2, 3)]),
+    (lambda x: EF.pixel_unshuffle(x, 2), [(1, 1, 4, 2)]),
+    (lambda x: EF.lp_pool2d(x.abs() + 0.5, 2, 2), [(1, 2, 4, 4)]),
+    (lambda x, g: EF.grid_sample(x, g, align_corners=False), [(1, 2, 3, 4), (1, 2, 3, 2)]),
+    (lambda x, g: EF.grid_sample(x, g, mode="bicubic", padding_mode="border",
+                                 align_corners=True), [(1, 1, 3, 4), (1, 2, 2, 2)]),
+    (lambda t: EF.affine_grid(t, (1, 1, 3, 4), align_corners=False), [(1, 2, 3)]),
+], ids=range(11))
+def test_resampling_gradcheck(fn, shapes):
+    rng = np.random.default_rng(9)
+    args = [ember.tensor(rng.standard_normal(s) * (0.6 if i else 1), requires_grad=True)
+            for i, s in enumerate(shapes)]
+    assert ember.autograd.gradcheck(fn, args)
+
+
+def test_max_unpool_gradcheck():
+    x = np.random.default_rng(10).standard_normal((1, 2, 4, 4))
+    _, idx = EF.max_pool2d(ember.tensor(x), 2, return_indices=True)
+    v = ember.tensor(np.random.default_rng(11).standard_normal((1, 2, 2, 2)), requires_grad=True)
+    assert ember.autograd.gradcheck(lambda v: EF.max_unpool2d(v, idx, 2), (v,))
