@@ -106,7 +106,7 @@ def convt_array(y, w, geo):
     n, o = y.shape[:2]
     g = geo.groups
     c = w.shape[1] * g
-    ym = y.reshape(n, g, o // g, -1)
+    ym = y.reshape(n, g, o // g, math.prod(geo.out))
     wm = w.reshape(g, o // g, -1)
     cols = np.matmul(wm.transpose(0, 2, 1), ym)        # (N, G, C/G * K, L)
     cols = cols.reshape((n, c) + tuple(geo.k) + tuple(geo.out))
@@ -118,7 +118,7 @@ def convw_array(x, gy, geo, wshape, cols=None):
     g = geo.groups
     if cols is None:
         cols = im2col(x, geo)                          # (N, G, C/G * K, L)
-    gm = gy.reshape(n, g, o // g, -1)
+    gm = gy.reshape(n, g, o // g, math.prod(geo.out))
     if n == 1:
         gw = np.matmul(gm[0], cols[0].transpose(0, 2, 1))
     else:
