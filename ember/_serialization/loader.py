@@ -203,7 +203,7 @@ def fill_legacy_storages(data, pos, keys, roots, byteorder):
     if not isinstance(keys, list):
         raise RuntimeError("invalid storage key list in checkpoint")
     for key in keys:
-        st = roots.get(key)
+        st = roots.get(key) if isinstance(key, str) else None
         if st is None:
             raise RuntimeError("storage key %r not found in checkpoint" % (key,))
         if pos + 8 > len(data):

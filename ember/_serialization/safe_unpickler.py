@@ -117,7 +117,7 @@ class SafeUnpickler:
         except UnpicklingError:
             raise
         except (IndexError, KeyError, TypeError, ValueError, AttributeError, OverflowError,
-                UnicodeDecodeError, struct.error, MemoryError, RecursionError) as e:
+                LookupError, struct.error, MemoryError, RecursionError, AssertionError) as e:
             # rebuild functions raise RuntimeError themselves; anything else means bad data
             raise UnpicklingError("corrupt pickle data (%s: %s)" % (type(e).__name__, e)) \
                 from None
