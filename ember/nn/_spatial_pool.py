@@ -206,9 +206,9 @@ def window_max(xpad, geo, offsets):
             continue
         take = v > best
         if v.dtype.kind in "fc":
-            take |= v != v
-        xp.copyto(best, v, where=take)
-        xp.copyto(arg, offsets[pos], where=take)
+            take |= xp.isnan(v)
+        xp.maximum(best, v, out=best)      # NaN-propagating, like PyTorch
+        arg[take] = offsets[pos]
     return best, arg
 
 
