@@ -193,7 +193,7 @@ class LayerNormBackward(NormBackward):
         meta, xhat = self._in_meta, self.xhat
         m = xhat.shape[1]
         g2 = g.reshape(-1, m)
-        gx = gw = gb = None
+        gx = None
         if meta[0] is not None:
             gxh = g2 * self.w if self.w is not None else g2
             m1 = (gxh @ np.ones(m, dtype=g.dtype)) / m
