@@ -37,7 +37,6 @@ import array
 import math
 import os
 import warnings
-from fractions import Fraction
 
 import numpy as np
 
@@ -130,6 +129,7 @@ def _fma64(a, b, c):
         near |= np.abs(np.abs(r_err) - 0.5 * half) <= 2 * np.abs(w_err)
         hard = (w_err != 0) & near & np.isfinite(p) & np.isfinite(r)
     r = np.array(r, np.float64, copy=True)
+    from fractions import Fraction  # rarely needed: imported here, not at ember's import
     for i in zip(*np.nonzero(hard)):
         exact = Fraction(float(a[i])) * Fraction(float(b[i])) + Fraction(float(c[i]))
         r[i] = float(exact)
@@ -284,14 +284,27 @@ class Generator:
 
     def __init__(self, device="cpu"):
         self.device = device
-        self._bitgen = np.random.MT19937(0)
+        self._bg = None
         self.manual_seed(DEFAULT_SEED)
 
     # ---------------------------------------------------------------- state
 
+    @property
+    def _bitgen(self):
+        """NumPy's MT19937, created on the first draw (importing numpy.random is not free)."""
+        if self._bg is None:
+            from numpy.random import MT19937
+            self._bg = MT19937(0)
+            self._bg.state = self._pending_state
+        return self._bg
+
     def _set_engine(self, key, pos, next_field):
-        self._bitgen.state = {"bit_generator": "MT19937",
-                              "state": {"key": np.asarray(key, np.uint32), "pos": int(pos)}}
+        state = {"bit_generator": "MT19937",
+                 "state": {"key": np.asarray(key, np.uint32), "pos": int(pos)}}
+        if self._bg is None:
+            self._pending_state = state
+        else:
+            self._bg.state = state
         # torch stores a `next` index that NumPy's state cannot express
         # until the first draw; remember it so get_state() round-trips.
         self._pending_next = next_field
