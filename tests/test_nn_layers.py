@@ -277,3 +277,42 @@ def test_mlp_training_steps_match_torch():
             out.append(loss.item())
         losses.append(out)
     np.testing.assert_allclose(losses[1], losses[0], rtol=1e-5)
+
+
+def test_lenet_training_parity():
+    """Seed 000's LeNet: same seed -> same initial weights; 20 SGD-momentum steps on the same
+    batches give torch's losses to 1e-4 relative."""
+    pytest.importorskip("ember.optim")
+
+    def run(lib):
+        nn, F = lib.nn, lib.nn.functional
+
+        class LeNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(1, 6, 5)
+                self.conv2 = nn.Conv2d(6, 16, 5)
+                self.fc1 = nn.Linear(16 * 5 * 5, 120)
+                self.fc2 = nn.Linear(120, 84)
+                self.fc3 = nn.Linear(84, 10)
+
+            def forward(self, x):
+                x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+                x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+                x = x.view(x.size()[0], -1)
+                return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+        lib.manual_seed(0)
+        net = LeNet()
+        opt = lib.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+        rng = np.random.default_rng(0)
+        losses = []
+        for _ in range(20):
+            x = lib.tensor(rng.standard_normal((4, 1, 32, 32)).astype(np.float32))
+            y = lib.tensor(rng.integers(0, 10, 4))
+            opt.zero_grad()
+            loss = nn.CrossEntropyLoss()(net(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return losses
+    np.testing.assert_allclose(run(ember), run(torch), rtol=1e-4)
