@@ -33,6 +33,9 @@ class MatmulBackward(Op):
             ga = g.unsqueeze(-1) * b
             gb = (a.mT @ g.unsqueeze(-1)).squeeze(-1)
             return ga, gb
+        if b.dim() == 2 and a.dim() > 2:   # (..., m, k) @ (k, n): fold the batch into m
+            k, n = b.shape
+            return g @ b.mT.conj(), a.reshape(-1, k).mT.conj() @ g.reshape(-1, n)
         return g @ b.mT.conj(), a.mT.conj() @ g
 
     def name(self):

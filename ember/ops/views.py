@@ -535,12 +535,33 @@ def tensor_split(x, indices_or_sections, dim=0):
                  for i in range(len(bounds) - 1))
 
 
+class UnbindBackward0(Op):
+    """All slices along `dim` at once; backward stacks their gradients (one node, not n)."""
+
+    def __init__(self, dim, n):
+        self.dim, self.n_outputs = dim, n
+
+    def forward(self, a):
+        lead = (slice(None),) * self.dim
+        return tuple(a[lead + (i, Ellipsis)] for i in range(self.n_outputs))
+
+    def backward(self, *grads):
+        from .shape import stack
+        return stack(grads, self.dim)
+
+
 def unbind(x, dim=0):
     dim = norm_dim(dim, x._data.ndim)
-    out = tuple(select(x, dim, i) for i in range(x._data.shape[dim]))
-    for o in out:
-        if o.grad_fn is not None:
-            o.grad_fn.node_name = "UnbindBackward0"
+    n = x._data.shape[dim]
+    if n == 1:
+        out = (select(x, dim, 0),)
+        if out[0].grad_fn is not None:
+            out[0].grad_fn.node_name = "UnbindBackward0"
+        return out
+    out = run(UnbindBackward0(dim, n), x)
+    lead = (slice(None),) * dim
+    for i, o in enumerate(out):
+        _link(x, o, IndexViewOp(lead + (i,)))
     return out
 
 
