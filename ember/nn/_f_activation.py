@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from .._device import array_module
 from .._tensor import Tensor
 from ..ops._op import norm_dim
 from ..ops.pointwise import where as _where
@@ -474,7 +475,7 @@ class PreluKernelBackward0(Fused):
                 axes = tuple(i for i in range(x.ndim) if i != 1)
                 gw = contrib.sum(axes).reshape(self.wshape)
             else:
-                gw = np.asarray(contrib.sum()).reshape(self.wshape)
+                gw = array_module(x).asarray(contrib.sum()).reshape(self.wshape)
         return gx, gw
 
     def composite(self, x, w):
@@ -514,7 +515,7 @@ class RreluWithNoiseBackward0(Fused):
         return (_cast(g * self.noise, g),)
 
     def composite(self, x):
-        return x * Tensor._make(_cast(np.asarray(self.noise), x._data))
+        return x * Tensor._make(_cast(self.noise, x._data))
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -522,15 +523,16 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     U(lower, upper) when training (one double draw per negative element, as PyTorch's CPU
     kernel), by (lower + upper) / 2 otherwise."""
     x = input._data
+    xp = array_module(x)
     if training:
         from ..random import default_generator
         neg = x <= 0
-        noise = np.ones(x.shape, dtype=np.float64)
+        noise = xp.ones(x.shape, dtype=np.float64)
         u = default_generator._uniform01(int(neg.sum()), np.float64)
-        noise[neg] = u * (upper - lower) + lower
+        noise[neg] = xp.asarray(u) * (upper - lower) + lower
     else:
         slope = (lower + upper) / 2
-        noise = np.where(x >= 0, 1.0, slope)
+        noise = xp.where(x >= 0, 1.0, slope)
     noise = noise.astype(x.dtype, copy=False)
     if inplace:
         from ..ops.inplace import apply_
@@ -554,7 +556,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     if not hard:
         return y_soft
     d = norm_dim(dim, logits.dim())
-    hard_np = np.zeros(logits.shape, dtype=logits._dtype.np)
-    idx = np.expand_dims(y_soft._data.argmax(d), d)
-    np.put_along_axis(hard_np, idx, 1, axis=d)
-    return Tensor._make(hard_np) - y_soft.detach() + y_soft
+    xp = array_module(logits._data)
+    hard = xp.zeros(logits.shape, dtype=logits._dtype.np)
+    xp.put_along_axis(hard, xp.expand_dims(y_soft._data.argmax(d), d), 1, axis=d)
+    return Tensor._make(hard) - y_soft.detach() + y_soft

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..ops._op import norm_dim
@@ -241,16 +242,17 @@ class EmbeddingBackward0(Fused):
         return w[self.idx]
 
     def grad_arrays(self, g):
+        xp = array_module(g)
         idx = self.idx.reshape(-1)
         g2 = g.reshape(idx.size, -1)
         if self.scale:
-            counts = np.bincount(idx, minlength=self.wshape[0])
+            counts = xp.bincount(idx, minlength=self.wshape[0])
             g2 = g2 / counts[idx][:, None].astype(g2.dtype)
         if self.padding_idx >= 0:
             keep = idx != self.padding_idx
             idx, g2 = idx[keep], g2[keep]
-        out = np.zeros(self.wshape, dtype=g.dtype)
-        np.add.at(out, idx, g2)
+        out = xp.zeros(self.wshape, dtype=g.dtype)
+        xp.add.at(out, idx, g2)
         return (out,)
 
     def composite(self, w):
@@ -272,12 +274,13 @@ class EmbeddingBackward0(Fused):
 def _renorm_rows(weight, idx, max_norm, norm_type):
     """``embedding_renorm_``: rescales (in place, untracked) the looked-up rows whose norm
     exceeds `max_norm`."""
-    rows = np.unique(idx.reshape(-1))
     w = weight._data
+    xp = array_module(w)
+    rows = xp.unique(idx.reshape(-1))
     sub = w[rows]
-    norms = np.linalg.norm(sub.astype(np.float64), ord=norm_type, axis=1) if norm_type != 2 \
-        else np.sqrt((sub.astype(np.float64) ** 2).sum(1))
-    scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    norms = xp.linalg.norm(sub.astype(np.float64), ord=norm_type, axis=1) if norm_type != 2 \
+        else xp.sqrt((sub.astype(np.float64) ** 2).sum(1))
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     w[rows] = (sub * scale[:, None]).astype(w.dtype)
     weight._bump()
 
@@ -297,7 +300,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             padding_idx = n + padding_idx
     else:
         padding_idx = -1
-    idx = np.asarray(input._data)
+    idx = input._data
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")
     idx = idx.astype(np.int64, copy=False)
@@ -387,9 +390,10 @@ def one_hot(tensor, num_classes=-1):
             raise RuntimeError("Class values must be non-negative.")
         if a.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(a.shape + (num_classes,), dtype=np.int64)
-    np.put_along_axis(out, a[..., None], 1, axis=-1)
-    return Tensor._make(out)
+    xp = array_module(a)
+    out = xp.zeros((a.size, num_classes), dtype=np.int64)
+    out[xp.arange(a.size), a.reshape(-1)] = 1
+    return Tensor._make(out.reshape(a.shape + (num_classes,)))
 
 
 # --- norms and distances ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module
 from .._tensor import Tensor
 from ._f_activation import log_softmax
 from ._fused import Fused, apply
@@ -54,11 +55,11 @@ def reduce_loss(loss, reduction):
 
 
 def _reduce_arr(loss, reduction):
+    xp = array_module(loss)
     if reduction == "mean":
-        return np.asarray(loss.mean(), dtype=loss.dtype) if loss.size else \
-            np.asarray(np.nan, dtype=loss.dtype)
+        return xp.asarray(loss.mean() if loss.size else np.nan, dtype=loss.dtype)
     if reduction == "sum":
-        return np.asarray(loss.sum(), dtype=loss.dtype)
+        return xp.asarray(loss.sum(), dtype=loss.dtype)
     return loss
 
 
@@ -66,7 +67,7 @@ def _grad_scale(g, reduction, n, shape):
     """The output gradient spread over elements of `shape` (divided by n for 'mean')."""
     if reduction == "none":
         return g
-    g = np.broadcast_to(g, shape)
+    g = array_module(g).broadcast_to(g, shape)
     return g / n if reduction == "mean" else g
 
 
@@ -97,47 +98,49 @@ class NllLossBackward0(Fused):
         return self.node
 
     def forward(self, x):
-        t = self.t
+        t, xp = self.t, array_module(x)
         self.squeeze = x.ndim == 1
         if self.squeeze:
             x, t = x[None], t.reshape(1)
         keep = t != self.ignore
-        tc = np.where(keep, t, 0)
+        tc = xp.where(keep, t, 0)
         if x.ndim == 2:
-            self.rows = np.arange(x.shape[0])
+            self.rows = xp.arange(x.shape[0])
             picked = x[self.rows, tc]
         else:
             picked = np.take_along_axis(x, tc[:, None], axis=1)[:, 0]
-        wt = self.w[tc] if self.w is not None else np.ones(tc.shape, dtype=x.dtype)
-        wt = np.where(keep, wt, 0).astype(x.dtype)
+        wt = self.w[tc] if self.w is not None else xp.ones(tc.shape, dtype=x.dtype)
+        wt = xp.where(keep, wt, 0).astype(x.dtype)
         self.tc, self.wt, self.xshape = tc, wt, x.shape
         loss = -wt * picked
         if self.reduction == "none":
             return loss.reshape(()) if self.squeeze else loss
         total = loss.sum()
         if self.reduction == "sum":
-            return np.asarray(total, dtype=x.dtype)
+            return xp.asarray(total, dtype=x.dtype)
         self.total_weight = wt.sum()
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / self.total_weight, dtype=x.dtype)
+            return xp.asarray(total / self.total_weight, dtype=x.dtype)
 
     def grad_arrays(self, g):
+        xp = array_module(g)
         if self.reduction == "none":
             gl = g.reshape(self.wt.shape)
         elif self.reduction == "sum":
-            gl = np.broadcast_to(g, self.wt.shape)
+            gl = xp.broadcast_to(g, self.wt.shape)
         else:
-            gl = np.broadcast_to(g / self.total_weight, self.wt.shape)
-        out = np.zeros(self.xshape, dtype=g.dtype)
+            gl = xp.broadcast_to(g / self.total_weight, self.wt.shape)
+        out = xp.zeros(self.xshape, dtype=g.dtype)
         if len(self.xshape) == 2:
             out[self.rows, self.tc] = -self.wt * gl
         else:
-            np.put_along_axis(out, self.tc[:, None], (-self.wt * gl)[:, None], axis=1)
+            xp.put_along_axis(out, self.tc[:, None], (-self.wt * gl)[:, None], axis=1)
         return (out[0] if self.squeeze else out,)
 
     def composite(self, x):
-        mask = np.zeros(self.xshape, dtype=x._dtype.np)
-        np.put_along_axis(mask, self.tc[:, None], self.wt[:, None], axis=1)
+        xp = array_module(x._data)
+        mask = xp.zeros(self.xshape, dtype=x._dtype.np)
+        xp.put_along_axis(mask, self.tc[:, None], self.wt[:, None], axis=1)
         m = Tensor._make(mask[0] if self.squeeze else mask)
         loss = -(x * m).sum(1 if not self.squeeze else 0)
         if self.reduction == "none":

@@ -7,6 +7,7 @@ backward is the closed form ``invstd / n * (n * gx̂ - Σgx̂ - x̂ Σ(gx̂ x̂)
 """
 import numpy as np
 
+from .._device import array_module
 from .._tensor import Tensor
 from ._fused import Fused, apply
 
@@ -115,8 +116,9 @@ class BatchNormBackward(NormBackward):
         v = x.reshape(n, c, -1)
         cnt = v.shape[0] * v.shape[2]
         dt = x.dtype
-        w = wb[0] if self.has_w else np.ones(c, dtype=dt)
-        b = wb[-1] if self.has_b else np.zeros(c, dtype=dt)
+        xp = array_module(x)
+        w = wb[0] if self.has_w else xp.ones(c, dtype=dt)
+        b = wb[-1] if self.has_b else xp.zeros(c, dtype=dt)
         if self.fixed is None:
             mean = _sum02(v) / cnt
             xc = v - mean.astype(dt, copy=False)[:, None]
@@ -176,7 +178,7 @@ class LayerNormBackward(NormBackward):
     def forward(self, x, *wb):
         m = self.sshape[1]
         v = x.reshape(-1, m)
-        ones = np.ones(m, dtype=x.dtype)
+        ones = array_module(x).ones(m, dtype=x.dtype)
         mean = (v @ ones) / m
         xc = v - mean[:, None]
         invstd = (1.0 / np.sqrt(_rowdot(xc, xc) / m + self.eps)).astype(x.dtype, copy=False)
@@ -196,14 +198,14 @@ class LayerNormBackward(NormBackward):
         gx = None
         if meta[0] is not None:
             gxh = g2 * self.w if self.w is not None else g2
-            m1 = (gxh @ np.ones(m, dtype=g.dtype)) / m
+            m1 = (gxh @ array_module(g).ones(m, dtype=g.dtype)) / m
             m2 = _rowdot(gxh, xhat) / m
             tmp = xhat * m2[:, None]
             np.subtract(gxh, tmp, out=tmp)
             tmp -= m1[:, None]
             tmp *= self.invstd[:, None]
             gx = tmp.reshape(g.shape)
-        ones_r = np.ones(g2.shape[0], dtype=g.dtype)
+        ones_r = array_module(g).ones(g2.shape[0], dtype=g.dtype)
         out = [gx]
         if self.has_w:
             out.append((ones_r @ (g2 * xhat)).reshape(self._param_shape)
