@@ -90,8 +90,8 @@ def views(x):
 
 
 def ember_views(x):
-    """The same views made on ember's array directly (ember's view ops drop bfloat16:
-    see the report), so that only serialization is tested here."""
+    """The same views made on ember's array directly (ember's view ops copy bfloat16
+    tensors instead of viewing them), so that only serialization is tested here."""
     a = x._data
     arrays = [a, a.T, a[1:, ::2], a[2], np.broadcast_to(a[:, 3:4], (4, 5)), a.reshape(-1)[5:9]]
     return [ember.Tensor._make(v, x.dtype) for v in arrays]
