@@ -38,6 +38,13 @@ class Fused(Op):
             return tuple(None if a is None else wrap(a) for a in out)
         return self._graph_backward(saved, grads)
 
+    def _release(self):
+        # after backward, drop the arrays forward cached for grad_arrays (as PyTorch frees
+        # saved variables), even if the output tensor stays alive
+        super()._release()
+        for key in [k for k, v in self.__dict__.items() if _is_array(v)]:
+            del self.__dict__[key]
+
     def _graph_backward(self, inputs, grads):
         from ..autograd import grad
         wanted = [i for i, m in enumerate(self._in_meta) if m is not None]
@@ -52,6 +59,10 @@ class Fused(Op):
         for i, g in zip(wanted, got):
             result[i] = g
         return tuple(result)
+
+
+def _is_array(v):
+    return hasattr(v, "__array_interface__") or type(v).__module__.startswith("cupy")
 
 
 def apply(op, *inputs):
