@@ -104,6 +104,9 @@ class UninitializedParameter(Parameter):
         from .._creation import empty
         return Parameter.__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
 
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
     def materialize(self, shape, device=None, dtype=None):
         from .._creation import empty
         data = empty(shape, device=device or self.device, dtype=dtype or self.dtype)
