@@ -97,7 +97,8 @@ def _wrap_out(out, bf16):
     """Wraps an op's output; bfloat16 inputs give bfloat16 results (computed in float32)."""
     t = wrap(out)
     if bf16 and t._dtype is _F32:
-        t._data, t._dtype = _round_bf16(t._data), _BF16
+        # a view of a bfloat16 tensor holds rounded values already: keep sharing its memory
+        t._data, t._dtype = (t._data if t._data.base is not None else _round_bf16(t._data)), _BF16
     return t
 
 

@@ -83,9 +83,9 @@ def infer_shape(shape, numel):
 
 
 def view(x, *shape):
-    shape = _sizes(shape)
-    if len(shape) == 1 and not isinstance(shape[0], int) and hasattr(shape[0], "is_floating_point"):
+    if len(shape) == 1 and hasattr(shape[0], "is_floating_point"):   # view(dtype)
         return x.view_dtype(shape[0])
+    shape = _sizes(shape)
     return make_view(ViewBackward0(infer_shape(shape, x._data.size)), x)
 
 
