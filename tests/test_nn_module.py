@@ -508,3 +508,24 @@ def test_functional_call_and_skip_init():
     enn.utils.skip_init(enn.Linear, 10, 10)
     tnn.utils.skip_init(tnn.Linear, 10, 10)
     np.testing.assert_array_equal(ember.rand(4).numpy(), torch.rand(4).numpy())
+
+
+def test_full_backward_hook_multiple_inputs_and_outputs():
+    rng = np.random.default_rng(0)
+    a_np, b_np = rng.standard_normal((2, 2, 3)).astype(np.float32)
+    seen = []
+    for lib, nn in ((torch, tnn), (ember, enn)):
+        class M(nn.Module):
+            def forward(self, a, b, k=2.0):
+                return a * b * k, a + b
+        m = M()
+        rec = []
+        m.register_full_backward_hook(
+            lambda mod, gi, go, rec=rec: rec.append(
+                [None if g is None else round(g.sum().item(), 4) for g in gi + go]))
+        m.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2, go[1]))
+        a, b = lib.tensor(a_np, requires_grad=True), lib.tensor(b_np)
+        o1, o2 = m(a, b)
+        (o1.sum() + o2.sum()).backward()
+        seen.append((o1.grad_fn.name(), rec, round(a.grad.sum().item(), 4)))
+    assert seen[0] == seen[1]

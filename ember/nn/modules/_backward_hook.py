@@ -44,7 +44,9 @@ class BackwardHook:
         out = run(BackwardHookFunctionBackward(len(tensors), on_backward), *tensors)
         out = out if isinstance(out, tuple) else (out,)
         values = list(values)
-        for i, t in zip(positions, out):
+        for i, src, t in zip(positions, tensors, out):
+            if not src.requires_grad:  # non-differentiable: its gradient arrives as zeros
+                t._rg, t.grad_fn = False, None
             values[i] = t
         return values
 
@@ -52,8 +54,8 @@ class BackwardHook:
         """Passes the tensor arguments that require grad through the input identity op."""
         from ...autograd import grad_mode
         self.n_inputs = len(args)
-        positions = [i for i in _tensor_positions(args) if args[i].requires_grad]
-        if not positions or not grad_mode.state.enabled:
+        positions = _tensor_positions(args)
+        if not any(args[i].requires_grad for i in positions) or not grad_mode.state.enabled:
             return args
         self.input_positions = positions
         return tuple(self._wrap(args, positions, self._input_backward))
@@ -66,9 +68,9 @@ class BackwardHook:
         values = (result,) if single else result
         if not isinstance(values, tuple):
             return result
-        positions = [i for i in _tensor_positions(values) if values[i].requires_grad]
+        positions = _tensor_positions(values)
         self.n_outputs = len(values)
-        if not positions or not grad_mode.state.enabled:
+        if not any(values[i].requires_grad for i in positions) or not grad_mode.state.enabled:
             return result
         self.output_positions = positions
         values = self._wrap(values, positions, self._output_backward)
