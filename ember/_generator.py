@@ -91,12 +91,22 @@ def _fma32(a, b, c):
     p = a * b
     with np.errstate(invalid="ignore", over="ignore"):
         s = p + c
-        err = _two_sum(p, c, s)
-        inexact = (err != 0) & np.isfinite(err)
-        if np.any(inexact):
-            even = (s.view(np.uint64) & np.uint64(1)) == 0
-            toward = np.nextafter(s, np.where(err > 0, np.inf, -np.inf))
-            s = np.where(inexact & even, toward, s)
+        # Rounding s to float32 can only go wrong where s sits exactly on a float32
+        # midpoint (its 29 dropped bits are 1000...0) or is tiny (subnormal float32):
+        # do the round-to-odd correction on those few elements only.
+        s = np.asarray(s)
+        hard = ((s.view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)) | (
+            np.abs(s) < 2.0 ** -125)
+        if np.any(hard):
+            pb, cb = np.broadcast_arrays(p, c)
+            idx = np.nonzero(hard)
+            ph, ch, sh = pb[idx], cb[idx], s[idx]
+            err = _two_sum(ph, ch, sh)
+            inexact = (err != 0) & np.isfinite(err)
+            even = (sh.view(np.uint64) & np.uint64(1)) == 0
+            toward = np.nextafter(sh, np.where(err > 0, np.inf, -np.inf))
+            s = s.copy()
+            s[idx] = np.where(inexact & even, toward, sh)
         return s.astype(np.float32)
 
 
