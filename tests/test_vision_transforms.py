@@ -724,3 +724,21 @@ def test_pil_ops_and_uint8_tensors_agree(fn, args):
     out = fn(et(RGB_ARR.transpose(2, 0, 1)), *args).numpy().transpose(1, 2, 0)
     diff = np.abs(out.astype(int) - arr(ref).astype(int))
     assert diff.max() <= 1
+
+
+def test_v2_alias_conversions():
+    from ember.vision.transforms import v2
+    img = rgb()
+    x = v2.Compose([v2.ToImage(), v2.ToDtype(ember.float32, scale=True)])(img)
+    np.testing.assert_allclose(x.numpy(), RGB_ARR.transpose(2, 0, 1) * np.float32(1 / 255), rtol=1e-6)
+    u = v2.ToImage()(img)
+    assert u.dtype == ember.uint8 and np.array_equal(u.numpy(), RGB_ARR.transpose(2, 0, 1))
+    back = v2.functional.to_dtype(x, ember.uint8, scale=True)
+    np.testing.assert_array_equal(back.numpy(), (tt(x.numpy()) * 255.999).to(torch.uint8).numpy())
+    np.testing.assert_array_equal(v2.functional.to_dtype(u, ember.int16, scale=True).numpy(),
+                                  u.numpy().astype(np.int16) << 7)
+    assert repr(v2.Resize(8)) == repr(T.Resize(8))
+    seed(2)
+    a = v2.RandomResizedCrop(8)(img)
+    seed(2)
+    np.testing.assert_array_equal(arr(a), arr(T.RandomResizedCrop(8)(img)))
