@@ -106,20 +106,6 @@ builtins_bool = _builtins.bool
 _LAZY_MODULES = ("nn", "optim", "utils", "multiprocessing", "special", "hub", "distributed",
                  "vision", "serialization", "examples")
 _LAZY_NAMES = {"save": "serialization", "load": "serialization"}
-# torch.* functions that live in nn.functional (torch.relu, torch.conv2d, ...)
-_NN_FUNCTIONAL = ("relu", "relu_", "softmax", "log_softmax", "dropout", "alpha_dropout",
-                  "feature_alpha_dropout", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-                  "conv_transpose2d", "conv_transpose3d", "max_pool1d", "max_pool2d",
-                  "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
-                  "batch_norm", "layer_norm", "group_norm", "instance_norm", "embedding",
-                  "embedding_bag", "pixel_shuffle", "pixel_unshuffle", "cosine_similarity",
-                  "pairwise_distance", "pdist", "prelu", "selu", "celu", "rrelu", "threshold",
-                  "hardshrink", "bilinear", "hinge_embedding_loss", "kl_div", "margin_ranking_loss",
-                  "poisson_nll_loss", "triplet_margin_loss", "cosine_embedding_loss",
-                  "binary_cross_entropy_with_logits", "ctc_loss", "native_layer_norm",
-                  "channel_shuffle", "glu", "logsigmoid", "softplus", "hardtanh", "elu")
-
-
 def __getattr__(name):
     import importlib
     import sys
@@ -132,10 +118,11 @@ def __getattr__(name):
         return module
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module("." + _LAZY_NAMES[name], __name__), name)
-    if name in _NN_FUNCTIONAL:
-        functional = importlib.import_module(".nn.functional", __name__)
-        if hasattr(functional, name):
-            return getattr(functional, name)
+    if not name.startswith("__") and "nn" not in sys.modules[__name__].__dict__:
+        # torch.relu, torch.conv2d, torch.batch_norm, ... are installed by ember.nn
+        importlib.import_module(".nn", __name__)
+        if name in globals():
+            return globals()[name]
     raise AttributeError("ember has no torch.%s yet" % name)
 
 

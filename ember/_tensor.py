@@ -5,6 +5,7 @@ The class stays thin: math methods are the functions of `ember.ops` attached in
 conversions, autograd state, Python protocols).
 """
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -423,6 +424,14 @@ class Tensor(metaclass=_LegacyMeta):
 
     def __hash__(self):
         return id(self)
+
+    def __getattr__(self, name):
+        # Tensor.softmax, .relu, ... are installed by ember.nn: load it once, then look again
+        if not name.startswith("__") and "ember.nn" not in sys.modules:
+            import importlib
+            importlib.import_module("ember.nn")
+            return getattr(self, name)
+        raise AttributeError("'Tensor' object has no attribute '%s'" % name)
 
     def __contains__(self, element):
         return bool((self == element).any())

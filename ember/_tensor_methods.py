@@ -260,8 +260,8 @@ def fill_(self, value):
 
 
 def _fill(self, value):
-    if self._rg:
-        return inplace.apply_(self, lambda s: s.detach() * 0 + value)
+    if self._rg:   # (not s * 0 + value: NaN in uninitialised memory would survive)
+        return inplace.apply_(self, lambda s: s.detach().new_full(s.shape, value))
     inplace.check_leaf(self)
     self._data[...] = value
     self._bump()

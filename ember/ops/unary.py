@@ -12,29 +12,34 @@ from .. import _dtype as D
 from ._op import Op, run
 
 
+def _on_1d(fn, a):
+    """Calls a special function on at least 1-d data (the kernels use out= on arrays)."""
+    return fn(np.atleast_1d(a)).reshape(np.shape(a))
+
+
 def _erfinv(a):
     from ._special import erfinv
-    return erfinv(a)
+    return _on_1d(erfinv, a)
 
 
 def _erf(a):
     from ._special import erf
-    return erf(a)
+    return _on_1d(erf, a)
 
 
 def _erfc(a):
     from ._special import erfc
-    return erfc(a)
+    return _on_1d(erfc, a)
 
 
 def _lgamma(a):
     from ._special import lgamma
-    return lgamma(a)
+    return _on_1d(lgamma, a)
 
 
 def _digamma(a):
     from ._special import digamma
-    return digamma(a)
+    return _on_1d(digamma, a)
 
 
 def _trigamma(a):
