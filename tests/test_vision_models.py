@@ -662,3 +662,18 @@ def test_zero_init_residual_and_frozen_backbone(twins):
     for block in (e.layer1[0], e.layer4[0]):
         assert float(block.bn2.weight.abs().sum()) == 0.0
     assert math.isclose(float(e.bn1.weight.sum()), 64.0)
+
+
+def test_weights_transforms_preprocess_like_torchvision():
+    """ImageClassification on a uint8 tensor: antialiased bilinear resize of the short side
+    (rounded back to uint8), center crop, [0, 1] scaling, normalization."""
+    t = models.ResNet50_Weights.DEFAULT.transforms()
+    img = np.random.default_rng(0).integers(0, 256, (3, 300, 400), dtype=np.uint8)
+    y = t(ember.tensor(img))
+    x = torch.nn.functional.interpolate(torch.tensor(img)[None].float(), size=(232, 309),
+                                        mode="bilinear", antialias=True, align_corners=False)
+    x = x.round().clamp(0, 255).to(torch.uint8)[0, :, 4:228, 42:266].float() / 255
+    mean = torch.tensor([0.485, 0.456, 0.406])[:, None, None]
+    std = torch.tensor([0.229, 0.224, 0.225])[:, None, None]
+    assert tuple(y.shape) == (3, 224, 224) and y.dtype == ember.float32
+    np.testing.assert_allclose(_np(y), ((x - mean) / std).numpy(), rtol=1e-6, atol=1e-6)
