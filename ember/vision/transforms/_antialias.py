@@ -2,9 +2,10 @@
 
 PyTorch resizes with antialias the way Pillow does: each output pixel is a normalised
 weighted sum of the input pixels under a filter stretched by the downscaling factor
-(triangle for bilinear, Keys cubic with a = -0.5 for bicubic).  Along one axis that is a
-fixed (out, in) matrix, so a 2-D resize is ``Wh @ x @ Ww.T``, written with ember ops so
-that autograd works.  Weights follow ``aten/native/cpu/UpSampleKernel.cpp``.
+(triangle for bilinear, Keys cubic with a = -0.5 for bicubic).  Along one axis each output
+pixel mixes a few neighbouring input pixels with fixed weights, applied tap by tap with
+ember ops (columns, then rows) so that autograd works.  Weights follow
+``aten/native/cpu/UpSampleKernel.cpp``.
 """
 import functools
 import math
@@ -31,9 +32,10 @@ _FILTERS = {"bilinear": (_triangle, 2), "bicubic": (_keys_cubic, 4)}
 
 
 @functools.lru_cache(maxsize=64)
-def weight_matrix(in_size, out_size, mode, ft=np.float32):
-    """(out_size, in_size) matrix of antialiased resampling weights, computed in ``ft``
-    arithmetic as PyTorch does for that input dtype (so the weights agree to the bit)."""
+def taps(in_size, out_size, mode, ft=np.float32):
+    """(index, weight), both (out_size, k): output pixel i is the sum over t of
+    weight[i, t] * input[index[i, t]].  Weights are computed in ``ft`` arithmetic as
+    PyTorch does for that input dtype, so they agree to the bit; unused taps weigh 0."""
     filt, interp_size = _FILTERS[mode]
     scale = ft(in_size) / ft(out_size)
     if scale >= 1:
@@ -41,8 +43,10 @@ def weight_matrix(in_size, out_size, mode, ft=np.float32):
     else:
         support, invscale = ft(interp_size * 0.5), ft(1)
     max_taps = int(math.ceil(support)) * 2 + 1
-    m = np.zeros((out_size, in_size), dtype=ft)
+    index = np.zeros((out_size, max_taps), dtype=np.int64)
+    weight = np.zeros((out_size, max_taps), dtype=ft)
     half = ft(0.5)
+    used = 1
     for i in range(out_size):
         center = scale * ft(i + 0.5)
         lo = max(int(center - support + half), 0)
@@ -53,22 +57,40 @@ def weight_matrix(in_size, out_size, mode, ft=np.float32):
             total = ft(total + v)
         if total != 0:
             w = (w / total).astype(ft)
-        m[i, lo:lo + n] = w
-    m.setflags(write=False)    # cached: shared between calls
-    return m
+        index[i] = np.minimum(np.arange(lo, lo + max_taps), in_size - 1)
+        weight[i, :n] = w
+        used = max(used, n)
+    index, weight = index[:, :used].copy(), weight[:, :used].copy()
+    index.setflags(write=False)     # cached: shared between calls
+    weight.setflags(write=False)
+    return index, weight
+
+
+def _resample(x, dim, index, weight):
+    """Antialiased resampling along ``dim`` (-2 rows or -1 columns), one tap at a time
+    (in order, as PyTorch accumulates), with ember ops so that autograd works."""
+    out = None
+    for t in range(index.shape[1]):
+        idx = ember.from_numpy(index[:, t].copy())
+        w = ember.from_numpy(weight[:, t].copy())
+        if dim == -2:
+            term = x.index_select(-2, idx) * w.view(-1, 1)
+        else:
+            term = x.index_select(-1, idx) * w
+        out = term if out is None else out + term
+    return out
 
 
 def resize_antialias(x, size, mode):
     """Resize the last two dims of float tensor ``x`` to ``size`` = [h, w] with antialias."""
     h, w = int(x.shape[-2]), int(x.shape[-1])
     oh, ow = int(size[0]), int(size[1])
+    ft = x.dtype.np.type
     out = x
+    if ow != w:          # columns first: the order closest to PyTorch's float rounding
+        out = _resample(out, -1, *taps(w, ow, mode, ft))
     if oh != h:
-        wh = ember.from_numpy(weight_matrix(h, oh, mode, x.dtype.np.type).copy())
-        out = ember.matmul(wh, out)
-    if ow != w:
-        ww = ember.from_numpy(np.ascontiguousarray(weight_matrix(w, ow, mode, x.dtype.np.type).T))
-        out = ember.matmul(out, ww)
+        out = _resample(out, -2, *taps(h, oh, mode, ft))
     if out is x:
         out = x.clone()
     return out

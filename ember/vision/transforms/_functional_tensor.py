@@ -375,7 +375,7 @@ def _gen_affine_grid(theta, w, h, ow, oh):
     base[..., 1].copy_(ember.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, steps=oh).unsqueeze(-1))
     base[..., 2].fill_(1)
     scaled = theta.transpose(1, 2) / ember.tensor([0.5 * w, 0.5 * h], dtype=theta.dtype)
-    return base.view(1, oh * ow, 3).bmm(scaled).view(1, oh, ow, 2)
+    return base.view(oh * ow, 3).mm(scaled[0]).view(1, oh, ow, 2)
 
 
 def affine(img, matrix, interpolation="nearest", fill=None):
