@@ -144,9 +144,9 @@ class VGG16_Weights(WeightsEnum):
         transforms=partial(ImageClassification, crop_size=224, mean=(0.48235, 0.45882, 0.40784),
                            std=(1.0 / 255.0, 1.0 / 255.0, 1.0 / 255.0)),
         meta={
+            **_COMMON_META,
             "num_params": 138357544,
             "categories": None,
-            "min_size": (32, 32),
             "recipe": "https://github.com/amdegroot/ssd.pytorch#training-ssd",
             "_metrics": {"ImageNet-1K": {"acc@1": float("nan"), "acc@5": float("nan")}},
             "_ops": 15.47,
