@@ -609,7 +609,9 @@ def test_checkpoint_round_trip_through_cache(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     torch.manual_seed(5)
     t = SqueezeNet().eval()
-    torch.save(t.state_dict(), folder / "squeezenet1_1-b8a52dc0.pth")
+    # torchvision's older files (squeezenet, alexnet, vgg, densenet) use the legacy format
+    torch.save(t.state_dict(), folder / "squeezenet1_1-b8a52dc0.pth",
+               _use_new_zipfile_serialization=False)
     e = models.squeezenet1_1(weights=models.SqueezeNet1_1_Weights.DEFAULT)
     for k, v in t.state_dict().items():
         np.testing.assert_array_equal(_np(e.state_dict()[k]), v.numpy(), err_msg=k)
