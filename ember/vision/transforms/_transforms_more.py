@@ -486,3 +486,13 @@ class ElasticTransform(nn.Module):
     def __repr__(self):
         return (f"{self.__class__.__name__}(alpha={self.alpha}, sigma={self.sigma}, "
                 f"interpolation={self.interpolation}, fill={self.fill})")
+
+
+# torchvision defines all of these in ``transforms.transforms``; report that module so that
+# type names print and pickle as torchvision's (``transforms.transforms`` re-exports them).
+for _cls in (LinearTransformation, ColorJitter, RandomRotation, RandomAffine, Grayscale,
+             RandomGrayscale, RandomErasing, GaussianBlur, RandomInvert, RandomPosterize,
+             RandomSolarize, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize,
+             ElasticTransform):
+    _cls.__module__ = "ember.vision.transforms.transforms"
+del _cls
