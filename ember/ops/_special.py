@@ -23,13 +23,15 @@ _SQRT2 = math.sqrt(2.0)
 
 
 def _f64(a):
-    return np.asarray(a, dtype=np.float64)
+    """`a` as a float64 array of at least one dimension (0-d inputs come back 0-d)."""
+    return np.atleast_1d(np.asarray(a, dtype=np.float64))
 
 
 def _like(out, a):
-    """`out` in `a`'s floating dtype (float64 for integer and bool inputs)."""
+    """`out` in `a`'s shape and floating dtype (float64 for integer and bool inputs)."""
+    a = np.asarray(a)
     dt = a.dtype if a.dtype.kind == "f" else np.float64
-    return out.astype(dt, copy=False)
+    return out.astype(dt, copy=False).reshape(a.shape)
 
 
 def _horner(coeffs, z):
