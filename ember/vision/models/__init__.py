@@ -5,8 +5,8 @@ Pretrained weights (``weights=ResNet18_Weights.DEFAULT``, or the legacy
 ``pretrained=True``) are read from PyTorch's local cache,
 ``$TORCH_HOME/hub/checkpoints/<file name of weights.url>``; ember never downloads.
 """
-from ._api import Weights, WeightsEnum, get_model, get_model_builder, get_model_weights, \
-    get_weight, list_models
+from ._api import (Weights, WeightsEnum, get_model, get_model_builder,  # noqa: F401
+                   get_model_weights, get_weight, list_models)
 from .alexnet import *  # noqa: F401,F403
 from .densenet import *  # noqa: F401,F403
 from .mobilenetv2 import *  # noqa: F401,F403

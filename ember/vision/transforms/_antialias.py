@@ -71,8 +71,8 @@ def _resample(x, dim, index, weight):
     (in order, as PyTorch accumulates), with ember ops so that autograd works."""
     out = None
     for t in range(index.shape[1]):
-        idx = ember.from_numpy(index[:, t].copy())
-        w = ember.from_numpy(weight[:, t].copy())
+        idx = ember.from_numpy(index[:, t].copy()).to(x.device)
+        w = ember.from_numpy(weight[:, t].copy()).to(x.device)
         if dim == -2:
             term = x.index_select(-2, idx) * w.view(-1, 1)
         else:

@@ -212,7 +212,7 @@ def _hsv2rgb(img):
     q = ember.clamp(v * (1.0 - s * f), 0.0, 1.0)
     t = ember.clamp(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
     # sector i picks (r, g, b) from these six candidates
-    sector = (i.unsqueeze(dim=-3) == ember.arange(6).view(-1, 1, 1)).to(dtype=img.dtype)
+    sector = (i.unsqueeze(dim=-3) == ember.arange(6, device=i.device).view(-1, 1, 1)).to(dtype=img.dtype)
     r = ember.stack((v, q, p, p, t, v), dim=-3)
     g = ember.stack((t, v, v, q, p, p), dim=-3)
     b = ember.stack((p, p, t, v, v, q), dim=-3)
@@ -240,7 +240,7 @@ def _pad_symmetric(img, padding):
     h, w = int(img.shape[-2]), int(img.shape[-1])
     xs = list(range(left - 1, -1, -1)) + list(range(w)) + [-(k + 1) for k in range(right)]
     ys = list(range(top - 1, -1, -1)) + list(range(h)) + [-(k + 1) for k in range(bottom)]
-    x_idx, y_idx = ember.tensor(xs), ember.tensor(ys)
+    x_idx, y_idx = ember.tensor(xs, device=img.device), ember.tensor(ys, device=img.device)
     if img.ndim == 3:
         return img[:, y_idx[:, None], x_idx[None, :]]
     if img.ndim == 4:
@@ -351,7 +351,7 @@ def _apply_grid_transform(img, grid, mode, fill):
         grid = grid.expand(n, grid.shape[1], grid.shape[2], grid.shape[3])
     if fill is not None:
         # an all-ones extra channel tells, after sampling, how much of each pixel was inside
-        ones = ember.ones((n, 1, img.shape[2], img.shape[3]), dtype=img.dtype)
+        ones = ember.ones((n, 1, img.shape[2], img.shape[3]), dtype=img.dtype, device=img.device)
         img = ember.cat((img, ones), dim=1)
     img = grid_sample(img, grid, mode=mode, padding_mode="zeros", align_corners=False)
     if fill is not None:
@@ -359,7 +359,8 @@ def _apply_grid_transform(img, grid, mode, fill):
         img = img[:, :-1, :, :]
         inside = inside.expand_as(img)
         values = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]
-        fill_img = ember.tensor(values, dtype=img.dtype).view(1, len(values), 1, 1).expand_as(img)
+        fill_img = ember.tensor(values, dtype=img.dtype, device=img.device)
+        fill_img = fill_img.view(1, len(values), 1, 1).expand_as(img)
         if mode == "nearest":
             outside = inside < 0.5
             img[outside] = fill_img[outside]
@@ -370,11 +371,13 @@ def _apply_grid_transform(img, grid, mode, fill):
 
 def _gen_affine_grid(theta, w, h, ow, oh):
     """Sampling grid for an inverse affine map given in pixel units around the centre."""
-    base = ember.empty(1, oh, ow, 3, dtype=theta.dtype)
-    base[..., 0].copy_(ember.linspace(-ow * 0.5 + 0.5, ow * 0.5 - 0.5, steps=ow))
-    base[..., 1].copy_(ember.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, steps=oh).unsqueeze(-1))
+    base = ember.empty(1, oh, ow, 3, dtype=theta.dtype, device=theta.device)
+    base[..., 0].copy_(ember.linspace(-ow * 0.5 + 0.5, ow * 0.5 - 0.5, steps=ow, device=theta.device))
+    base[..., 1].copy_(ember.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, steps=oh,
+                                      device=theta.device).unsqueeze(-1))
     base[..., 2].fill_(1)
-    scaled = theta.transpose(1, 2) / ember.tensor([0.5 * w, 0.5 * h], dtype=theta.dtype)
+    scaled = theta.transpose(1, 2) / ember.tensor([0.5 * w, 0.5 * h], dtype=theta.dtype,
+                                                 device=theta.device)
     return base.view(oh * ow, 3).mm(scaled[0]).view(1, oh, ow, 2)
 
 
@@ -382,7 +385,7 @@ def affine(img, matrix, interpolation="nearest", fill=None):
     """Apply the inverse affine ``matrix`` (6 numbers) with grid_sample."""
     _assert_grid_transform_inputs(img, matrix, interpolation, fill, ["nearest", "bilinear"])
     dtype = img.dtype if img.is_floating_point() else ember.float32
-    theta = ember.tensor(matrix, dtype=dtype).reshape(1, 2, 3)
+    theta = ember.tensor(matrix, dtype=dtype, device=img.device).reshape(1, 2, 3)
     h, w = int(img.shape[-2]), int(img.shape[-1])
     grid = _gen_affine_grid(theta, w=w, h=h, ow=w, oh=h)
     return _apply_grid_transform(img, grid, interpolation, fill=fill)
@@ -407,7 +410,7 @@ def rotate(img, matrix, interpolation="nearest", expand=False, fill=None):
     w, h = int(img.shape[-1]), int(img.shape[-2])
     ow, oh = _compute_affine_output_size(matrix, w, h) if expand else (w, h)
     dtype = img.dtype if img.is_floating_point() else ember.float32
-    theta = ember.tensor(matrix, dtype=dtype).reshape(1, 2, 3)
+    theta = ember.tensor(matrix, dtype=dtype, device=img.device).reshape(1, 2, 3)
     grid = _gen_affine_grid(theta, w=w, h=h, ow=ow, oh=oh)
     return _apply_grid_transform(img, grid, interpolation, fill=fill)
 
@@ -435,6 +438,7 @@ def perspective(img, perspective_coeffs, interpolation="bilinear", fill=None):
                                   coeffs=perspective_coeffs)
     dtype = img.dtype if img.is_floating_point() else ember.float32
     grid = _perspective_grid(perspective_coeffs, int(img.shape[-1]), int(img.shape[-2]), dtype)
+    grid = grid.to(img.device)
     return _apply_grid_transform(img, grid, interpolation, fill=fill)
 
 
@@ -457,7 +461,7 @@ def gaussian_blur(img, kernel_size, sigma):
         raise TypeError(f"img should be Tensor. Got {type(img)}")
     _assert_image_tensor(img)
     dtype = img.dtype if img.is_floating_point() else ember.float32
-    kernel = _gaussian_kernel2d(kernel_size, sigma, dtype)
+    kernel = _gaussian_kernel2d(kernel_size, sigma, dtype).to(img.device)
     kernel = kernel.expand(img.shape[-3], 1, kernel.shape[0], kernel.shape[1])
     img, cast, squeeze, out_dtype = _cast_squeeze_in(img, [kernel.dtype])
     padding = [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2]
@@ -499,7 +503,7 @@ def solarize(img, threshold):
 
 def _blurred_degenerate_image(img):
     dtype = img.dtype if img.is_floating_point() else ember.float32
-    kernel = ember.ones((3, 3), dtype=dtype)
+    kernel = ember.ones((3, 3), dtype=dtype, device=img.device)
     kernel[1, 1] = 5.0
     kernel /= kernel.sum()
     kernel = kernel.expand(img.shape[-3], 1, kernel.shape[0], kernel.shape[1])
@@ -559,7 +563,7 @@ def equalize(img):
     _assert_channels(img, [1, 3])
     arr = img.numpy(force=True)
     out = np.stack([_equalize_channel(c) for c in arr.reshape(-1, *arr.shape[-2:])])
-    return ember.from_numpy(out.reshape(arr.shape))
+    return ember.from_numpy(out.reshape(arr.shape)).to(img.device)
 
 
 def normalize(tensor, mean, std, inplace=False):
@@ -573,8 +577,8 @@ def normalize(tensor, mean, std, inplace=False):
     if not inplace:
         tensor = tensor.clone()
     dtype = tensor.dtype
-    mean = ember.as_tensor(mean, dtype=dtype)
-    std = ember.as_tensor(std, dtype=dtype)
+    mean = ember.as_tensor(mean, dtype=dtype, device=tensor.device)
+    std = ember.as_tensor(std, dtype=dtype, device=tensor.device)
     if (std == 0).any():
         raise ValueError(f"std evaluated to zero after conversion to {dtype}, "
                          "leading to division by zero.")
@@ -604,5 +608,5 @@ def elastic_transform(img, displacement, interpolation="bilinear", fill=None):
     """grid_sample at the identity grid plus ``displacement`` ([1, H, W, 2])."""
     if not isinstance(img, ember.Tensor):
         raise TypeError(f"img should be Tensor. Got {type(img)}")
-    grid = _create_identity_grid(list(img.shape[-2:])) + displacement
+    grid = _create_identity_grid(list(img.shape[-2:])).to(img.device) + displacement.to(img.device)
     return _apply_grid_transform(img, grid, interpolation, fill)
