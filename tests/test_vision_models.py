@@ -4,8 +4,8 @@ torchvision is not installed here, so the reference is (a) torch "twins" of the 
 architectures written in this file from torchvision's sources (same module names, creation
 order and initialisation), built with the same seed: state dicts must be bit-identical
 (within 1e-6 for the few tensors of over 2**20 normal draws, which ember's generator
-computes in float64) and outputs close; and (b) data taken from torchvision's sources and docs: parameter counts,
-state-dict keys and shapes, weights URLs.
+computes in float64) and outputs close; and (b) data taken from torchvision's sources and
+docs: parameter counts, state-dict keys and shapes, weights URLs.
 
 Building the big models with real random initialisation is slow in ember (the exact
 PyTorch generator is NumPy code), so structure-only tests build them with the ``nn.init``
@@ -678,4 +678,8 @@ def test_weights_transforms_preprocess_like_torchvision():
     mean = torch.tensor([0.485, 0.456, 0.406])[:, None, None]
     std = torch.tensor([0.229, 0.224, 0.225])[:, None, None]
     assert tuple(y.shape) == (3, 224, 224) and y.dtype == ember.float32
-    np.testing.assert_allclose(_np(y), ((x - mean) / std).numpy(), rtol=1e-6, atol=1e-6)
+    # compare in uint8 levels: the resize may round a near-tie (x.5) the other way
+    levels = (_np(y) * std.numpy() + mean.numpy()) * 255
+    np.testing.assert_allclose(levels, np.round(levels), atol=1e-3)
+    diff = np.abs(np.round(levels) - (x * 255).round().numpy())
+    assert diff.max() <= 1 and (diff > 0).mean() < 1e-4
