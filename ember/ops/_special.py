@@ -435,6 +435,7 @@ _EM = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1892437580.3183792, 74724
 
 def zeta(s, q):
     """The Hurwitz zeta function sum_k (q + k) ** -s (PyTorch's torch.special.zeta)."""
+    shape = np.broadcast_shapes(np.shape(s), np.shape(q))
     s, q = np.broadcast_arrays(_f64(s), _f64(q))
     s = s.astype(np.float64, copy=True)
     q = q.astype(np.float64, copy=True)
@@ -448,7 +449,7 @@ def zeta(s, q):
             out[run_] = _zeta_em(s[run_], q[run_])
         out[(s == 1) & ~np.isnan(q)] = np.inf
         out[ok & pole] = np.inf
-    return out
+    return out.reshape(shape)
 
 
 def _zeta_em(s, q):
