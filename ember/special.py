@@ -245,7 +245,8 @@ class SpecialZetaBackward0(Op):
     saved_inputs = (0, 1)
 
     def forward(self, x, q):
-        return K.zeta(x, q).astype(np.result_type(x, q), copy=False)
+        with np.errstate(over="ignore"):
+            return K.zeta(x, q).astype(np.result_type(x, q), copy=False)
 
     def backward(self, g):
         x, q = self.saved_tensors

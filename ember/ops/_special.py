@@ -31,7 +31,8 @@ def _like(out, a):
     """`out` in `a`'s shape and floating dtype (float64 for integer and bool inputs)."""
     a = np.asarray(a)
     dt = a.dtype if a.dtype.kind == "f" else np.float64
-    return out.astype(dt, copy=False).reshape(a.shape)
+    with np.errstate(over="ignore"):
+        return out.astype(dt, copy=False).reshape(a.shape)
 
 
 def _horner(coeffs, z):
