@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 
-def best(fn, repeat=5):
+def best(fn, repeat=15):
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
