@@ -214,8 +214,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     full_rank = bool((op.ranks == n).all())
     if m > n and (driver == "gels" or (driver in ("gelsd", "gelss") and full_rank)):
         k = 1 if vector else B.shape[-1]
-        res = op.resid.reshape(batch + (k,))
-        residuals = wrap(res[..., 0] if vector else res)
+        residuals = wrap(op.resid.reshape(batch + (k,)))
     else:
         residuals = empty_real
     rank = wrap(np.zeros((0,), dtype=np.int64)) if driver == "gels" else \

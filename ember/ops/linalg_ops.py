@@ -784,13 +784,11 @@ def cholesky_legacy(input, upper=False, *, out=None):
         "with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce equivalent results "
         "for all valid (symmetric positive definite) inputs.", UserWarning, stacklevel=2)
     _linalg()._check_matrix(input, "cholesky")
-    r = run(LinalgCholeskyExBackward0(upper, "cholesky"), input)
-    r.grad_fn.__class__ = CholeskyBackward0 if r.grad_fn is not None else None
-    return _linalg()._out(r, out)
+    return _linalg()._out(run(CholeskyBackward0(upper, "cholesky"), input), out)
 
 
 class CholeskyBackward0(LinalgCholeskyExBackward0):
-    pass
+    """The node of the legacy ``torch.cholesky``."""
 
 
 def cholesky_solve(input, input2, upper=False, *, out=None):
@@ -840,18 +838,23 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
         " A).solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).",
         UserWarning, stacklevel=2)
     a = A.mT if transpose else A
-    x = solve_triangular(a, input, upper != transpose, True, unitriangular)
-    if x.grad_fn is not None:
-        x.grad_fn.__class__ = TriangularSolveBackward0
+    x = run(TriangularSolveBackward0(upper != transpose, True, unitriangular), a, input)
     return _TRISOLVE(x, A.clone())
 
 
 class TriangularSolveBackward0(LinalgSolveTriangularBackward0):
-    pass
+    """The node of the legacy ``torch.triangular_solve``."""
 
 
 def lu(A, pivot=True, get_infos=False, out=None):
     """``torch.lu`` / ``Tensor.lu``: (LU, pivots[, infos]) of the partial-pivoting LU."""
+    warnings.warn(
+        "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex "
+        "and will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, "
+        "compute_pivots)\nshould be replaced with\nLU, pivots = torch.linalg.lu_factor(A, "
+        "compute_pivots)\nand\nLU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\n"
+        "should be replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, "
+        "compute_pivots)", UserWarning, stacklevel=2)
     lin = _linalg()
     lu_, piv, info = lin.lu_factor_ex(A, pivot=pivot)
     return (lu_, piv, info) if get_infos else (lu_, piv)
@@ -864,6 +867,11 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
 
 def lu_solve(b, LU_data, LU_pivots, *, out=None):
     """``torch.lu_solve(b, LU, pivots)``: solves A X = b from A's LU factors."""
+    warnings.warn(
+        "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
+        "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\n"
+        "X = torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = "
+        "torch.linalg.lu_solve(LU, pivots, B)", UserWarning, stacklevel=2)
     return _linalg().lu_solve(LU_data, LU_pivots, b, out=out)
 
 
