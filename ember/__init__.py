@@ -13,9 +13,9 @@ from ._device import device
 from ._tensor import Size, Tensor, LEGACY as _LEGACY
 from . import _tensor_methods  # noqa: F401  (attaches the ops to Tensor)
 from ._storage import TypedStorage, UntypedStorage, legacy_storage_class as _storage_cls
-from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full,
-                        full_like, linspace, logspace, ones, ones_like, tensor, zeros,
-                        zeros_like)
+from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy,
+                        frombuffer, full, full_like, linspace, logspace, ones, ones_like, tensor,
+                        zeros, zeros_like)
 from ._creation import range_ as range  # noqa: A001
 from ._random_factories import (bernoulli, multinomial, normal, poisson, rand, rand_like, randint,
                                 randint_like, randn, randn_like, randperm)

@@ -157,6 +157,13 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     return _finish(t, requires_grad)
 
 
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor sharing memory with a Python buffer (bytes-like object)."""
+    dt = D.to_dtype(dtype)
+    arr = np.frombuffer(buffer, dtype=dt.np, count=count, offset=offset)
+    return _finish(Tensor._make(arr, dt), requires_grad)
+
+
 def from_numpy(arr):
     """A tensor sharing memory with the NumPy array `arr`."""
     if not isinstance(arr, np.ndarray):

@@ -227,6 +227,19 @@ def sum_to_size(self, *size):
     return r if r._data.shape == size else r.view(size)
 
 
+def _metadata_inplace(view_fn):
+    """``unsqueeze_``, ``squeeze_``, ``t_``, ``transpose_``: the tensor becomes its own view."""
+    def method(self, *args):
+        self._data = view_fn(self.detach(), *args)._data
+        return self
+    method.__name__ = view_fn.__name__ + "_"
+    return method
+
+
+for _name in ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims"):
+    setattr(Tensor, _name + "_", _metadata_inplace(METHODS[_name]))
+
+
 def expand_as(self, other):
     return self.expand(other.shape)
 

@@ -183,6 +183,10 @@ def _div(a, b, rounding_mode):
     dt = result_dtype(a, b)
     if not (dt.is_floating_point or dt.is_complex):
         dt = D.get_default_dtype()
+    if dt.itemsize == 2 and dt.is_floating_point and not (is_tensor(a) and is_tensor(b)):
+        # half precision with a Python scalar: PyTorch computes in float32, then rounds
+        return _div(a.float() if is_tensor(a) else a, b.float() if is_tensor(b) else b,
+                    None).to(dt)
     ref = a if is_tensor(a) else b
     a = as_tensor_like(a, ref, dt).to(dt)
     b = as_tensor_like(b, ref, dt).to(dt)
