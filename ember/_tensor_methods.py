@@ -11,8 +11,8 @@ import numpy as np
 from . import _dtype as D
 from . import _random_factories as R
 from ._tensor import Tensor
-from .ops import (arith, blas, index, index_ops, inplace, pointwise, reduce, shape, sorting,
-                  unary, views)
+from .ops import (arith, blas, index, index_ops, inplace, linalg_ops, pointwise, reduce, shape,
+                  sorting, unary, views)
 from .ops._op import is_tensor
 
 METHODS = {
@@ -79,7 +79,7 @@ METHODS = {
 METHODS.update({k: v for k, v in unary.FUNCTIONS.items() if k != "round"})
 # op families that register themselves (ops/<family>.py: METHODS, INPLACE, FUNCTIONS)
 EXTRA_FUNCTIONS = {}
-FAMILIES = (index_ops, sorting)
+FAMILIES = (index_ops, sorting, linalg_ops)
 for _family in FAMILIES:
     METHODS.update(_family.METHODS)
     EXTRA_FUNCTIONS.update(_family.FUNCTIONS)

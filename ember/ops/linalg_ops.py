@@ -893,3 +893,4 @@ METHODS = {
     "lu_solve": lu_solve, "triangular_solve": triangular_solve, "norm": norm,
 }
 FUNCTIONS = dict(METHODS, lu_unpack=lu_unpack, chain_matmul=chain_matmul)
+INPLACE = []
