@@ -2,11 +2,17 @@
 
     python bench/bench_core.py          # prints a Markdown table of times and ratios
 """
+import os
 import subprocess
 import sys
 import time
 
-import numpy as np
+# one thread for both frameworks, set before either loads its thread pools
+# (torch.set_num_threads(1) itself slows NumPy's small ops down in the same process)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 
 def best(fn, repeat=15):
@@ -56,7 +62,6 @@ def main():
     import torch
 
     import ember
-    torch.set_num_threads(1)
     rows = []
     for name, make, ref in [
         ("10,000 adds, 4 elements, no grad", lambda m: add_chain(m), "torch"),
