@@ -450,6 +450,9 @@ def zeta(s, q):
             out[run_] = _zeta_em(s[run_], q[run_])
         out[(s == 1) & ~np.isnan(q)] = np.inf
         out[ok & pole] = np.inf
+        out[q == np.inf] = np.nan                          # PyTorch's value
+        big_s = (s == np.inf) & (q > 0) & (q < np.inf)    # as PyTorch: 1 at q = 1, nan above
+        out[big_s] = np.where(q[big_s] == 1, 1.0, np.where(q[big_s] > 1, np.nan, np.inf))
     return out.reshape(shape)
 
 
@@ -461,7 +464,7 @@ def _zeta_em(s, q):
         total += np.where(k < n, np.power(q + k, -s), 0.0)
     w = q + n
     b = np.power(w, -s)
-    total += w * b / (s - 1) + 0.5 * b
+    total += np.power(w, 1 - s) / (s - 1) + 0.5 * b
     fac = np.ones_like(s)
     pw = b
     j = 0.0
@@ -484,6 +487,9 @@ def polygamma(n, a):
     sign = 1.0 if n % 2 else -1.0
     with np.errstate(over="ignore", invalid="ignore"):
         out = sign * math.factorial(n) * zeta(np.float64(n + 1), x)
+    if n == 1:      # trigamma's limits as PyTorch gives them
+        out[x == np.inf] = 0.0
+        out[x == -np.inf] = np.nan
     return _like(out, a)
 
 
