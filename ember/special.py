@@ -359,3 +359,20 @@ def _out(r, out):
         return r
     from .ops._out import write_out
     return write_out(out, r)
+
+
+# --- registration: the torch.* / Tensor spellings of some of these (ember/_tensor_methods.py) ----
+
+def _polygamma_method(self, n):
+    """``Tensor.polygamma(n)``."""
+    return polygamma(n, self)
+
+
+def _mvlgamma_method(self, p):
+    """``Tensor.mvlgamma(p)``."""
+    return multigammaln(self, p)
+
+
+METHODS = {"i0": i0, "polygamma": _polygamma_method, "mvlgamma": _mvlgamma_method}
+INPLACE = ["i0", "polygamma", "mvlgamma"]
+FUNCTIONS = {"i0": i0, "polygamma": polygamma, "mvlgamma": multigammaln}

@@ -207,7 +207,7 @@ class LinalgSlogdetBackward0(Op):
         if a.is_complex():
             from .pointwise import complex as make_complex
             sign = _outputs(self)[0].detach()
-            w = make_complex(glog, -(sign.conj() * gsign).imag)
+            w = make_complex(glog, (sign.conj() * gsign).imag)
         return w.unsqueeze(-1).unsqueeze(-1) * inv(a).mH
 
 
@@ -744,7 +744,7 @@ def inverse(input, *, out=None):
     return _linalg().inv(input, out=out)
 
 
-def det_(input):
+def tensor_det(input):
     """``torch.det``: ``torch.linalg.det``."""
     return _linalg().det(input)
 
@@ -757,7 +757,7 @@ def logdet(input):
     return logabs.where(sign != -1, float("nan"))
 
 
-def slogdet_(input):
+def tensor_slogdet(input):
     """``torch.slogdet``: (sign, logabsdet) of ``torch.linalg.slogdet``."""
     return _SLOGDET(*_linalg().slogdet(input))
 
@@ -885,12 +885,24 @@ def chain_matmul(*matrices, out=None):
     return _linalg().multi_dot(list(matrices), out=out)
 
 
+def nuclear_norm(input, dim=None, keepdim=False, *, out=None):
+    """``torch.nuclear_norm``: the sum of the singular values (over the last two dims or
+    `dim`)."""
+    return _linalg().matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, out=out)
+
+
+def orgqr(input, tau):
+    """``torch.orgqr``: ``torch.linalg.householder_product``."""
+    return _linalg().householder_product(input, tau)
+
+
 METHODS = {
-    "inverse": inverse, "det": det_, "logdet": logdet, "slogdet": slogdet_,
+    "inverse": inverse, "det": tensor_det, "logdet": logdet, "slogdet": tensor_slogdet,
     "pinverse": pinverse, "matrix_power": matrix_power, "matrix_exp": matrix_exp,
     "cholesky": cholesky_legacy, "cholesky_solve": cholesky_solve,
     "cholesky_inverse": cholesky_inverse, "qr": qr_legacy, "svd": svd_legacy, "lu": lu,
-    "lu_solve": lu_solve, "triangular_solve": triangular_solve, "norm": norm,
+    "lu_solve": lu_solve, "triangular_solve": triangular_solve, "norm": norm, "orgqr": orgqr,
 }
-FUNCTIONS = dict(METHODS, lu_unpack=lu_unpack, chain_matmul=chain_matmul)
+FUNCTIONS = dict(METHODS, lu_unpack=lu_unpack, chain_matmul=chain_matmul,
+                 nuclear_norm=nuclear_norm)
 INPLACE = []
