@@ -31,15 +31,16 @@ def _version(t):
 class Node:
     """A function of the backward graph. Subclasses implement ``backward(*grads)``."""
 
+    # set when the node is recorded: the edges to the inputs' nodes, and [(shape, dtype)] of
+    # each input that needs a gradient (else None). Slots keep a simple node free of __dict__.
+    __slots__ = ("next_functions", "_in_meta", "__dict__", "__weakref__")
     _n_outputs = 1          # outputs of the forward op that made this node
     _out_meta = None        # [(shape, dtype, device)] of those outputs, for multi-output nodes
-    _in_meta = ()           # [(shape, dtype)] of each input that needs a gradient (else None)
     _saved = ()             # [(tensor, version)] from save_for_backward
     _saved_out = None       # (data, version counter, version, output_nr) when an output is saved
     _pre_hooks = None       # {output_nr: [fn]} from Tensor.register_hook on non-leaves
     _hooks = None           # [fn(grad_inputs, grad_outputs)] from Node.register_hook
     _released = False
-    next_functions = ()
     metadata = None
 
     def name(self):
