@@ -34,22 +34,48 @@ def _tname(dt):
     return dt._legacy[:-len("Tensor")]
 
 
-def _check_float(a, fname):
+def _not_implemented(kernel, dt):
+    return NotImplementedError('"%s" not implemented for \'%s\'' % (kernel, _tname(dt)))
+
+
+def _check_float(a, fname, int_kernel=None, low=None):
+    """PyTorch's dtype errors: integer/bool inputs raise ``fname: Expected a floating point
+    ...`` (or NotImplementedError naming `int_kernel`, the CPU kernel that has no integer
+    version); half/bfloat16 raise ``Low precision dtypes not supported`` (low=None), pass
+    (low='ok') or raise NotImplementedError naming the kernel `low`."""
     dt = a._dtype
     if not (dt.is_floating_point or dt.is_complex):
+        if int_kernel is not None:
+            if int_kernel.startswith("!"):
+                msg = int_kernel[1:]
+                raise RuntimeError(msg % _tname(dt) if "%s" in msg else msg)
+            raise _not_implemented(int_kernel, dt)
         raise RuntimeError("%s: Expected a floating point or complex tensor as input. Got %s"
                            % (fname, _tname(dt)))
-    if dt is D.float16 or dt is D.bfloat16:
+    if (dt is D.float16 or dt is D.bfloat16) and low != "ok":
+        if low is not None:
+            raise _not_implemented(low, dt)
         raise RuntimeError("%s: Low precision dtypes not supported. Got %s" % (fname, _tname(dt)))
 
 
-def _check_matrix(a, fname, square=True):
+def _check_matrix(a, fname, square=True, int_kernel=None, low=None, dtype=True):
     if a._data.ndim < 2:
         raise RuntimeError("%s: The input tensor A must have at least 2 dimensions." % fname)
-    _check_float(a, fname)
     if square and a._data.shape[-1] != a._data.shape[-2]:
         raise RuntimeError("%s: A must be batches of square matrices, but they are %d by %d "
                            "matrices" % (fname, a._data.shape[-2], a._data.shape[-1]))
+    if dtype:
+        _check_float(a, fname, int_kernel, low)
+
+
+_ONLY_FLOAT = "!This function doesn't handle types other than float and double"
+_NO_COMPLEX_TYPE = "!Unknown Complex ScalarType for %s"
+
+
+def _check_lapack_float(a):
+    """lstsq / matrix_rank: float32, float64 and the complex types only."""
+    if a._dtype not in (D.float32, D.float64, D.complex64, D.complex128):
+        raise RuntimeError(_ONLY_FLOAT[1:])
 
 
 def _check_same_dtype(a, b, fname, na="A", nb="B"):
@@ -80,7 +106,7 @@ def inv(A, *, out=None):
 
 def inv_ex(A, *, check_errors=False, out=None):
     """(inverse, info): info > 0 marks a singular matrix instead of raising."""
-    _check_matrix(A, "linalg.inv_ex")
+    _check_matrix(A, "linalg.inv")
     _, _, info = L.lu_packed(A._data)
     if check_errors and info.any():
         L.raise_singular_inv(A._data, "linalg.inv_ex")
@@ -96,7 +122,7 @@ def inv_ex(A, *, check_errors=False, out=None):
 
 def det(A, *, out=None):
     """The determinant of each square matrix."""
-    _check_matrix(A, "linalg.det")
+    _check_matrix(A, "linalg.det", low="lu_cpu")
     return _out(L.det(A), out)
 
 
@@ -120,7 +146,7 @@ def matrix_power(A, n, *, out=None):
         eye = np.broadcast_to(np.eye(A.shape[-1], dtype=A._dtype.np), A._data.shape)
         return _out(wrap(eye.copy(), A._dtype), out)
     if n < 0:
-        _check_float(A, "linalg.inv")
+        _check_matrix(A, "linalg.inv")
         A = L.inv(A)
         n = -n
     result, base = None, A
@@ -135,7 +161,9 @@ def matrix_power(A, n, *, out=None):
 
 def matrix_exp(A):
     """The matrix exponential of each square matrix."""
-    _check_matrix(A, "linalg.matrix_exp")
+    _check_matrix(A, "linalg.matrix_exp", low="ok")
+    if A._dtype is D.float16 or A._dtype is D.bfloat16:
+        return L.matrix_exp_op(A.float()).to(A._dtype)
     return L.matrix_exp_op(A)
 
 
@@ -147,8 +175,10 @@ def _is_vector_rhs(A, B):
 
 def solve(A, B, *, left=True, out=None):
     """X with A X = B (left=True) or X A = B; B may be a (batch of) vector(s)."""
-    _check_matrix(A, "linalg.solve")
+    _check_matrix(A, "linalg.solve", low="lu_cpu")
     _check_same_dtype(A, B, "linalg.solve")
+    if B._data.ndim == 0:
+        raise RuntimeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
     if not left:
         return _out(solve(A.mT, B.mT).mT, out)
     vector = _is_vector_rhs(A, B)
@@ -164,6 +194,7 @@ def solve(A, B, *, left=True, out=None):
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     """(result, info): like solve, reporting singular matrices in info."""
+    _check_matrix(A, "linalg.solve", low="lu_cpu")
     _, _, info = L.lu_packed(A._data)
     if info.any() and not check_errors:
         with np.errstate(all="ignore"):
@@ -177,7 +208,8 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     """X with A X = B (or X A = B) for triangular A (only its `upper` or lower part is read)."""
-    _check_matrix(A, "linalg.solve_triangular")
+    _check_matrix(A, "linalg.solve_triangular", int_kernel="triangular_solve_cpu",
+                  low="triangular_solve_cpu")
     if B._data.ndim < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
                            "dimensions.")
@@ -194,7 +226,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 def lstsq(A, B, rcond=None, *, driver=None):
     """(solution, residuals, rank, singular_values) of min ||A X - B||, as PyTorch's CPU
     drivers report them ('gelsy' by default)."""
-    _check_matrix(A, "linalg.lstsq", square=False)
+    _check_matrix(A, "linalg.lstsq", square=False, int_kernel=_ONLY_FLOAT, low="ok")
+    _check_lapack_float(A)
     _check_same_dtype(A, B, "torch.linalg.lstsq", "input", "other")
     driver = "gelsy" if driver is None else driver
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
@@ -228,13 +261,13 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 def cholesky(A, *, upper=False, out=None):
     """The Cholesky factor L (A = L L^H) or, with upper=True, U = L^H."""
-    _check_matrix(A, "linalg.cholesky")
+    _check_matrix(A, "linalg.cholesky", low="cholesky_cpu")
     return _out(L.cholesky(A, upper), out)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """(L, info): info > 0 gives the order of the leading minor that is not positive-definite."""
-    _check_matrix(A, "linalg.cholesky_ex")
+    _check_matrix(A, "linalg.cholesky", low="cholesky_cpu")
     op = L.LinalgCholeskyExBackward0(upper, "linalg.cholesky_ex", check_errors)
     low = run(op, A)
     return _CHOL_EX(low, _info(op.info))
@@ -245,7 +278,7 @@ def qr(A, mode="reduced", *, out=None):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError("qr received unrecognized mode '%s' but expected one of 'reduced' "
                            "(default), 'r', or 'complete'" % mode)
-    _check_matrix(A, "linalg.qr", square=False)
+    _check_matrix(A, "linalg.qr", square=False, low="geqrf_cpu")
     q, r = L.qr(A, mode)
     return _QR(q, r)
 
@@ -254,7 +287,7 @@ def eigh(A, UPLO="L", *, out=None):
     """(eigenvalues ascending, eigenvectors) of Hermitian matrices, read from the UPLO
     triangle."""
     _check_uplo(UPLO)
-    _check_matrix(A, "linalg.eigh")
+    _check_matrix(A, "linalg.eigh", int_kernel="linalg_eigh_cpu", low="linalg_eigh_cpu")
     w, v = L.eigh(A, UPLO)
     return _EIGH(w, v)
 
@@ -267,7 +300,7 @@ def _check_uplo(uplo):
 def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues of Hermitian matrices, ascending."""
     _check_uplo(UPLO)
-    _check_matrix(A, "linalg.eigvalsh")
+    _check_matrix(A, "linalg.eigh", int_kernel="linalg_eigh_cpu", low="linalg_eigh_cpu")
     if A.requires_grad:
         return _out(L.eigh(A, UPLO)[0], out)
     return _out(wrap(np.linalg.eigvalsh(A._data, UPLO=UPLO)), out)
@@ -275,14 +308,14 @@ def eigvalsh(A, UPLO="L", *, out=None):
 
 def eig(A, *, out=None):
     """(eigenvalues, eigenvectors) of general square matrices, always complex."""
-    _check_matrix(A, "linalg.eig")
+    _check_matrix(A, "linalg.eig", int_kernel=_NO_COMPLEX_TYPE, low="linalg_eig_out_cpu")
     w, v = L.eig(A)
     return _EIG(w, v)
 
 
 def eigvals(A, *, out=None):
     """The (complex) eigenvalues of general square matrices."""
-    _check_matrix(A, "linalg.eigvals")
+    _check_matrix(A, "linalg.eig", int_kernel=_NO_COMPLEX_TYPE, low="linalg_eig_out_cpu")
     if A.requires_grad:
         return _out(L.eig(A)[0], out)
     w = np.linalg.eigvals(A._data)
@@ -292,33 +325,41 @@ def eigvals(A, *, out=None):
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending."""
-    _check_matrix(A, "linalg.svd", square=False)
+    _check_matrix(A, "linalg.svd", square=False, low="linalg_svd_cpu")
     u, s, vh = L.svd(A, full_matrices)
     return _SVD(u, s, vh)
 
 
 def svdvals(A, *, driver=None, out=None):
     """The singular values, descending."""
-    _check_matrix(A, "linalg.svdvals", square=False)
+    _check_matrix(A, "linalg.svd", square=False, low="linalg_svd_cpu")
     return _out(L.svdvals(A), out)
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     """(LU, pivots, info) of the partial-pivoting LU factorization (no gradient)."""
-    _check_matrix(A, "linalg.lu_factor_ex", square=False)
+    _check_matrix(A, "linalg.lu_factor_ex", square=False, int_kernel="lu_cpu", low="lu_cpu")
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     lu_, piv, info = L.lu_packed(A._data)
-    if check_errors and info.any():
-        i, k = L._first_failure(info)
-        raise LinAlgError("linalg.lu_factor_ex: %sThe factorization could not be completed "
-                          "because the input is singular." % L._batch_prefix(A._data, i))
+    if check_errors:
+        _lu_check(A, info, "torch.linalg.lu_factor_ex")
     return _LU_FACTOR_EX(wrap(lu_), wrap(piv), _info(info))
 
 
+def _lu_check(A, info, fname):
+    if info.any():
+        i, k = L._first_failure(info)
+        raise RuntimeError("%s: %sU[%d,%d] is zero and using it on lu_solve would result in a "
+                           "division by zero. If you still want to perform the factorization, "
+                           "consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
+                           % (fname, L._batch_prefix(A._data, i), k, k))
+
+
 def lu_factor(A, *, pivot=True, out=None):
-    """(LU, pivots): the packed LU factors and 1-based row swaps."""
+    """(LU, pivots): the packed LU factors and 1-based row swaps; a zero pivot raises."""
     r = lu_factor_ex(A, pivot=pivot)
+    _lu_check(A, r.info._data, "torch.linalg.lu_factor")
     return _LU_FACTOR(r.LU, r.pivots)
 
 
@@ -356,7 +397,7 @@ def _permutation(piv, m):
 def lu(A, *, pivot=True, out=None):
     """(P, L, U) with A = P L U (no gradient)."""
     r = lu_factor_ex(A, pivot=pivot)
-    return _LU(*_lu_unpack(r.LU, r.pivots))
+    return _LU(*_lu_unpack(r.LU, r.pivots))     # singular matrices are fine here
 
 
 def _lu_solve_arrays(lu_, piv, b):
@@ -388,18 +429,21 @@ def _tol_value(t):
 def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """The Moore-Penrose pseudo-inverse; singular values below max(atol, rtol * s_max) are
     treated as zero (`rcond` is the legacy name of rtol)."""
-    if not (A._dtype.is_floating_point or A._dtype.is_complex) or A.dim() < 2:
+    if A._dtype not in (D.float32, D.float64, D.complex64, D.complex128) or A.dim() < 2:
         raise RuntimeError("linalg.pinv(%s{%s}): expected a tensor with 2 or more dimensions of "
                            "float, double, cfloat or cdouble types"
                            % (_tname(A._dtype), list(A.shape)))
     if rcond is not None:
         rtol = rcond
+    if hermitian:
+        _check_matrix(A, "linalg.eigh")
     return _out(L.pinv(A, _tol_value(atol), _tol_value(rtol), hermitian), out)
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """The number of singular values above max(atol, rtol * s_max) (int64)."""
-    _check_matrix(A, "torch.linalg.matrix_rank", square=False)
+    _check_matrix(A, "torch.linalg.matrix_rank", square=False, int_kernel=_ONLY_FLOAT, low="ok")
+    _check_lapack_float(A)
     if tol is not None:
         atol = tol
     a = A._data
@@ -417,12 +461,14 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
 
 def cond(A, p=None, *, out=None):
     """The condition number ||A|| ||A^-1|| in the norm `p` (default: the 2-norm)."""
-    _check_matrix(A, "linalg.cond", square=p not in (None, 2, -2))
     if p in (None, 2, -2):
+        _check_matrix(A, "linalg.svd", square=False, low="linalg_svd_cpu")
         s = L.svdvals(A)
         hi, lo = s.narrow(-1, 0, 1), s.narrow(-1, s.shape[-1] - 1, 1)
         r = (lo / hi if p == -2 else hi / lo).squeeze(-1)
         return _out(r, out)
+    _check_matrix(A, "linalg.cond(ord=%s)" % p, dtype=False)
+    _check_float(A, "linalg.inv")
     inverse, info = inv_ex(A)
     r = matrix_norm(A, p) * matrix_norm(inverse, p)
     if info._data.any():
@@ -438,6 +484,9 @@ def _norm_input(x, dtype, fname):
                            % (fname, _tname(x._dtype)))
     if dtype is not None:
         dt = D.to_dtype(dtype)
+        if not (dt.is_floating_point or dt.is_complex):
+            raise RuntimeError("%s: dtype should be floating point or complex, but got %s"
+                               % (fname, _tname(dt)))
         if x._dtype.is_complex and not dt.is_complex:
             raise RuntimeError("%s: dtype should be complex if input is complex, but got %s"
                                % (fname, dt.name.capitalize()))
@@ -469,7 +518,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
                            "dimensions.")
     if ord not in _MATRIX_ORDS:
         raise RuntimeError("linalg.matrix_norm: Order %s not supported." % ord)
-    dim = tuple(dim)
+    dim = (dim,) if isinstance(dim, int) else tuple(dim)
     if len(dim) != 2:
         raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got %s"
                            % " ".join(str(d) for d in dim))
@@ -482,6 +531,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if ord == "fro":
         return _out(L.vector_norm(A, 2.0, (d0, d1), keepdim), out)
     if ord in ("nuc", 2, -2):
+        _check_float(A, "linalg.matrix_norm")
         moved = A.movedim((d0, d1), (-2, -1)) if (d0, d1) != (nd - 2, nd - 1) else A
         s = L.svdvals(moved)
         r = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
@@ -501,12 +551,14 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     """A vector norm (dim an int or None with 1-D input) or a matrix norm (dim a 2-tuple or
     None with 2-D input); ord=None with dim=None is the 2-norm of all elements."""
     if dim is not None:
-        if isinstance(dim, int) or len(dim) == 1:
-            if isinstance(ord, str):
-                raise RuntimeError("linalg.norm: If dim is specified, it mut be of length 1 or 2."
-                                   " Got %s" % list(dim if not isinstance(dim, int) else (dim,)))
-            return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
-        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) not in (1, 2):
+            raise RuntimeError("linalg.norm: If dim is specified, it must be of length 1 or 2. "
+                               "Got %s" % list(dims))
+        if isinstance(ord, str) or len(dims) == 2:
+            return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype,
+                               out=out)
+        return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype, out=out)
     if ord is None:
         return vector_norm(A, 2, None, keepdim, dtype=dtype, out=out)
     if A.dim() not in (1, 2):
@@ -543,6 +595,11 @@ def multi_dot(tensors, *, out=None):
             raise RuntimeError("multi_dot(): %s tensor must be %s but got %dD"
                                % ("the first" if i == 0 else "the last" if i == len(tensors) - 1
                                   else "tensor %d" % i, "1D or 2D" if lo == 1 else "2D", t.dim()))
+    for i in range(len(tensors) - 1):
+        a, b = tensors[i], tensors[i + 1]
+        if a.shape[-1] != b.shape[0]:
+            raise RuntimeError("multi_dot(): tensors %d and %d with shapes %s and %s cannot be "
+                               "multiplied" % (i, i + 1, list(a.shape), list(b.shape)))
     first_vec, last_vec = tensors[0].dim() == 1, tensors[-1].dim() == 1
     mats = list(tensors)
     if first_vec:
@@ -586,6 +643,7 @@ def _chain(mats):
 
 def vecdot(x, y, *, dim=-1, out=None):
     """sum(conj(x) * y) along `dim` (with broadcasting)."""
+    _check_float(x, "linalg.vecdot", low="ok")
     _check_same_dtype(x, y, "linalg.vecdot", "x", "y")
     return _out((x.conj() * y).sum(dim), out)
 
@@ -598,7 +656,7 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 def vander(x, *, N=None):
     """The Vandermonde matrix with columns x**0, x**1, ..., x**(N-1)."""
     if x.dim() < 1:
-        raise RuntimeError("linalg.vander: x must have at least one dimension. Got 0")
+        raise RuntimeError("N must be greater than 1.")
     n = x.shape[-1] if N is None else int(N)
     if n <= 1:
         if n < 1:
@@ -639,6 +697,7 @@ def tensorsolve(A, B, dims=None, *, out=None):
 def householder_product(A, tau, *, out=None):
     """The product of Householder reflectors H_i = I - tau_i v_i v_i^H (v_i: columns of A below
     the diagonal, with a unit diagonal)."""
+    _check_float(A, "linalg.householder_product", "orgqr_cpu", "orgqr_cpu")
     m, n = A.shape[-2:]
     k = tau.shape[-1]
     q = wrap(np.broadcast_to(np.eye(m, n, dtype=A._dtype.np), A.shape[:-2] + (m, n)).copy())

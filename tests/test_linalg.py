@@ -669,3 +669,48 @@ def test_registration_tables():
     assert LO.METHODS["det"](a).shape == ()
     n = LO.FUNCTIONS["nuclear_norm"](a)
     assert abs(n.item() - torch.nuclear_norm(torch.tensor(_np(a))).item()) < 1e-10
+
+
+def _dtype_cases(mod, funcs):
+    L = mod.linalg
+    return {
+        "inv": lambda a: L.inv(a), "inv_ex": lambda a: L.inv_ex(a), "det": L.det,
+        "slogdet": L.slogdet, "solve": lambda a: L.solve(a, a),
+        "solve_ex": lambda a: L.solve_ex(a, a),
+        "solve_triangular": lambda a: L.solve_triangular(a, a, upper=True),
+        "cholesky": L.cholesky, "cholesky_ex": L.cholesky_ex, "qr": L.qr, "eigh": L.eigh,
+        "eigvalsh": L.eigvalsh, "eig": L.eig, "eigvals": L.eigvals, "svd": L.svd,
+        "svdvals": L.svdvals, "lstsq": lambda a: L.lstsq(a, a), "pinv": L.pinv,
+        "matrix_rank": L.matrix_rank, "cond": L.cond, "cond1": lambda a: L.cond(a, 1),
+        "matrix_exp": L.matrix_exp, "matrix_norm": L.matrix_norm,
+        "matrix_norm_nuc": lambda a: L.matrix_norm(a, "nuc"),
+        "matrix_norm_1": lambda a: L.matrix_norm(a, 1), "vector_norm": L.vector_norm,
+        "lu_factor": L.lu_factor, "lu": L.lu, "matrix_power-1": lambda a: L.matrix_power(a, -1),
+        "householder_product": lambda a: L.householder_product(a, a[0]),
+        "vecdot": lambda a: L.vecdot(a, a), "tensorinv": lambda a: L.tensorinv(a, 1),
+        "inverse": funcs("inverse"), "det_legacy": funcs("det"), "logdet": funcs("logdet"),
+        "pinverse": funcs("pinverse"), "cholesky_inverse": funcs("cholesky_inverse"),
+        "norm": funcs("norm"), "cholesky_legacy": funcs("cholesky"), "qr_legacy": funcs("qr"),
+        "svd_legacy": funcs("svd"), "slogdet_legacy": funcs("slogdet"),
+    }
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("dtype", ["int64", "float16", "bfloat16", "bool"])
+def test_dtype_errors(dtype):
+    cases_t = _dtype_cases(torch, lambda n: getattr(torch, n))
+    cases_e = _dtype_cases(ember, lambda n: LO.FUNCTIONS[n])
+    at = torch.eye(3, dtype=getattr(torch, dtype))
+    ae = ember.eye(3, dtype=getattr(ember, dtype))
+    for name, ft in cases_t.items():
+        try:
+            ft(at)
+            expected = None
+        except Exception as err:   # noqa: BLE001  (we compare whatever PyTorch raises)
+            expected = (type(err).__name__, str(err))
+        try:
+            cases_e[name](ae)
+            got = None
+        except Exception as err:   # noqa: BLE001
+            got = (type(err).__name__, str(err))
+        assert got == expected, (name, got, expected)

@@ -751,6 +751,7 @@ def tensor_det(input):
 
 def logdet(input):
     """``torch.logdet``: log(det(A)); nan for a negative determinant (real inputs)."""
+    _linalg()._check_matrix(input, "logdet")
     sign, logabs = _linalg().slogdet(input)
     if input.is_complex():
         return logabs.to(input.dtype) + sign.log()
@@ -783,7 +784,7 @@ def cholesky_legacy(input, upper=False, *, out=None):
         "torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be replaced "
         "with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce equivalent results "
         "for all valid (symmetric positive definite) inputs.", UserWarning, stacklevel=2)
-    _linalg()._check_matrix(input, "cholesky")
+    _linalg()._check_matrix(input, "cholesky", int_kernel="cholesky_cpu", low="cholesky_cpu")
     return _linalg()._out(run(CholeskyBackward0(upper, "cholesky"), input), out)
 
 
@@ -800,6 +801,8 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
 
 def cholesky_inverse(input, upper=False, *, out=None):
     """``torch.cholesky_inverse(L)``: inv(L L^H) (or inv(U^H U) with upper=True)."""
+    _linalg()._check_float(input, "cholesky_inverse", "cholesky_inverse_out_cpu",
+                           "cholesky_inverse_out_cpu")
     n = input.shape[-1]
     eye = _eye(n, input).expand(input.shape)
     return _linalg()._out(cholesky_solve(eye, input, upper), out)
