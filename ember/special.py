@@ -262,6 +262,47 @@ def zeta(input, other, *, out=None):
     return _out(run(SpecialZetaBackward0(), x, q), out)
 
 
+class IgammaBackward0(Op):
+    """The regularized incomplete gamma functions (lower, or upper for IgammacBackward0)."""
+    saved_inputs = (0, 1)
+    upper = False
+
+    def forward(self, a, x):
+        f = K.gammaincc if self.upper else K.gammainc
+        return f(a, x).astype(np.result_type(a, x), copy=False)
+
+    def backward(self, g):
+        a, x = self.saved_tensors
+        if self._in_meta[0] is not None:
+            raise NotImplementedError("the derivative for '%s: input' is not implemented."
+                                      % ("igammac" if self.upper else "igamma"))
+        # d/dx P(a, x) = x^(a-1) e^-x / Gamma(a)
+        d = ((a - 1) * x.log() - x - a.lgamma()).exp()
+        return None, (-g * d if self.upper else g * d)
+
+
+class IgammacBackward0(IgammaBackward0):
+    upper = True
+
+
+def _igamma(cls, input, other, out):
+    a, x = _pair(input, other)
+    if not (input._dtype.is_floating_point if is_tensor(input) else True):
+        raise NotImplementedError('"igamma_cpu" not implemented for \'%s\''
+                                  % input._dtype._legacy[:-6])
+    return _out(run(cls(), a, x), out)
+
+
+def gammainc(input, other, *, out=None):
+    """The regularized lower incomplete gamma function P(a, x)."""
+    return _igamma(IgammaBackward0, input, other, out)
+
+
+def gammaincc(input, other, *, out=None):
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
+    return _igamma(IgammacBackward0, input, other, out)
+
+
 # --- functions without gradients (PyTorch defines none either) ----------------------------------
 
 class _NoGrad(Op):
@@ -373,6 +414,8 @@ def _mvlgamma_method(self, p):
     return multigammaln(self, p)
 
 
-METHODS = {"i0": i0, "polygamma": _polygamma_method, "mvlgamma": _mvlgamma_method}
-INPLACE = ["i0", "polygamma", "mvlgamma"]
-FUNCTIONS = {"i0": i0, "polygamma": polygamma, "mvlgamma": multigammaln}
+METHODS = {"i0": i0, "polygamma": _polygamma_method, "mvlgamma": _mvlgamma_method,
+           "igamma": gammainc, "igammac": gammaincc}
+INPLACE = ["i0", "polygamma", "mvlgamma", "igamma", "igammac"]
+FUNCTIONS = {"i0": i0, "polygamma": polygamma, "mvlgamma": multigammaln, "igamma": gammainc,
+             "igammac": gammaincc}
