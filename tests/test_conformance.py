@@ -23,7 +23,8 @@ def _cases():
 def test_listed_conformance_cases_pass():
     cases = _cases()
     assert cases, "conformance_passing.txt lists no case"
-    args = [sys.executable, str(RUNNER), "--module", "ember", "-j", str(os.cpu_count() or 2)]
+    args = [sys.executable, str(RUNNER), "--module", "ember", "-j", str(os.cpu_count() or 2),
+            "--timeout", "300"]  # generous: CI machines vary; the VGG cases build 138M weights
     for c in cases:
         args += ["-k", c]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=1500)
