@@ -245,7 +245,7 @@ def test_incomplete_gamma():
     # an exact value: P(1, x) = 1 - exp(-x), also where PyTorch underflows
     xs = np.array([1e-300, 1e-10, 0.5, 3.0, 40.0])
     np.testing.assert_allclose(ES.gammainc(ember.tensor(np.ones(5)), ember.tensor(xs)).numpy(),
-                               -np.expm1(-xs), rtol=1e-14)
+                               -np.expm1(-xs), rtol=1e-12)
     at = ember.tensor([0.7, 2.0, 5.5], dtype=ember.float64)
     xt = ember.tensor([0.3, 2.5, 4.0], dtype=ember.float64, requires_grad=True)
     assert gradcheck(lambda v: ES.gammainc(at, v), (xt,))
