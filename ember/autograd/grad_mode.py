@@ -71,6 +71,9 @@ class set_grad_enabled(_Mode):
     def clone(self):
         return set_grad_enabled(self.mode)
 
+    def __repr__(self):
+        return "%s.%s(mode=%s)" % (type(self).__module__, type(self).__qualname__, self.mode)
+
     def _value(self):
         return self.mode
 

@@ -197,17 +197,52 @@ def cumprod(x, dim, *, dtype=None):
 
 # --- var / std -----------------------------------------------------------------------------------
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+class VarBackward0(Op):
+    """Variance with `correction` (Bessel's for 1); StdBackward0 is its square root."""
+    saved_inputs = (0,)
+
+    def __init__(self, dims, correction, keepdim, root):
+        self.dims, self.c, self.keepdim, self.root = dims, correction, keepdim, root
+
+    def forward(self, a):
+        n = int(np.prod([a.shape[d] for d in self.dims]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mu = np.mean(a, axis=self.dims, keepdims=True)
+            d = a - mu
+            sq = (d * np.conj(d)).real if a.dtype.kind == "c" else d * d
+            v = np.sum(sq, axis=self.dims, keepdims=self.keepdim) / builtins.max(n - self.c, 0)
+            out = np.sqrt(v) if self.root else v
+        return np.asarray(out, dtype=a.real.dtype if a.dtype.kind == "c" else a.dtype)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        n = int(np.prod([x.shape[d] for d in self.dims]))
+        diff = x - x.mean(self.dims, keepdim=True)
+        g = _keep(g, x.shape, self.dims, self.keepdim)
+        if self.root:
+            std = _keep(self._std_of(x), x.shape, self.dims, self.keepdim)
+            return g * diff / (std * builtins.max(n - self.c, 0))
+        return g * 2 * diff / builtins.max(n - self.c, 0)
+
+    def _std_of(self, x):
+        return var(x, self.dims, keepdim=self.keepdim, correction=self.c).sqrt()
+
+    def name(self):
+        return "StdBackward0" if self.root else "VarBackward0"
+
+
+def _var_op(x, dim, unbiased, keepdim, correction, root):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     c = _correction(unbiased, correction)
     dims = norm_dims(dim, x._data.ndim) if x._data.ndim else ()
-    n = int(np.prod([x._data.shape[d] for d in dims]))
-    mu = x.mean(dim if dim is not None else None, keepdim=True) if dims else x
-    diff = x - mu
-    sq = (diff * diff.conj()).real if x._dtype.is_complex else diff * diff
-    r = sq.sum(dim if dim is not None else None, keepdim) / builtins.max(n - c, 0)
-    return r
+    if not (x._dtype.is_floating_point or x._dtype.is_complex):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    return run(VarBackward0(dims, c, keepdim, root), x)
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _var_op(x, dim, unbiased, keepdim, correction, False)
 
 
 def _correction(unbiased, correction):
@@ -217,7 +252,7 @@ def _correction(unbiased, correction):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    return _var_op(x, dim, unbiased, keepdim, correction, True)
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
