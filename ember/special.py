@@ -335,6 +335,81 @@ def spherical_bessel_j0(input, *, out=None):
     return _out(_nograd(j0, input), out)
 
 
+class _Poly(Op):
+    def __init__(self, kind, shift):
+        self.kind, self.shift = kind, shift
+
+    def forward(self, x, n):
+        if self.shift:
+            x = 2 * x - 1
+        return K.orthopoly(self.kind, x, n).astype(np.result_type(x, n), copy=False)
+
+
+def _poly(kind, input, n, out, shift=False):
+    x, nn = _pair(input, n)
+    return _out(run(_Poly(kind, shift), x.detach(), nn.detach()), out)
+
+
+def chebyshev_polynomial_t(input, n, *, out=None):
+    """Chebyshev polynomial of the first kind T_n(x) (no gradient, as in PyTorch)."""
+    return _poly("chebyshev_t", input, n, out)
+
+
+def chebyshev_polynomial_u(input, n, *, out=None):
+    """Chebyshev polynomial of the second kind U_n(x)."""
+    return _poly("chebyshev_u", input, n, out)
+
+
+def chebyshev_polynomial_v(input, n, *, out=None):
+    """Chebyshev polynomial of the third kind V_n(x)."""
+    return _poly("chebyshev_v", input, n, out)
+
+
+def chebyshev_polynomial_w(input, n, *, out=None):
+    """Chebyshev polynomial of the fourth kind W_n(x)."""
+    return _poly("chebyshev_w", input, n, out)
+
+
+def shifted_chebyshev_polynomial_t(input, n, *, out=None):
+    """T_n(2x - 1)."""
+    return _poly("chebyshev_t", input, n, out, shift=True)
+
+
+def shifted_chebyshev_polynomial_u(input, n, *, out=None):
+    """U_n(2x - 1)."""
+    return _poly("chebyshev_u", input, n, out, shift=True)
+
+
+def shifted_chebyshev_polynomial_v(input, n, *, out=None):
+    """V_n(2x - 1)."""
+    return _poly("chebyshev_v", input, n, out, shift=True)
+
+
+def shifted_chebyshev_polynomial_w(input, n, *, out=None):
+    """W_n(2x - 1)."""
+    return _poly("chebyshev_w", input, n, out, shift=True)
+
+
+def hermite_polynomial_h(input, n, *, out=None):
+    """The physicists' Hermite polynomial H_n(x)."""
+    return _poly("hermite_h", input, n, out)
+
+
+def hermite_polynomial_he(input, n, *, out=None):
+    """The probabilists' Hermite polynomial He_n(x)."""
+    return _poly("hermite_he", input, n, out)
+
+
+def laguerre_polynomial_l(input, n, *, out=None):
+    """The Laguerre polynomial L_n(x)."""
+    return _poly("laguerre_l", input, n, out)
+
+
+def legendre_polynomial_p(input, n, *, out=None):
+    """The Legendre polynomial P_n(x)."""
+    return _poly("legendre_p", input, n, out)
+
+
 # --- aliases of torch.* functions ------------------------------------------------------------------
 
 def erf(input, *, out=None):

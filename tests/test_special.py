@@ -253,3 +253,24 @@ def test_incomplete_gamma():
     assert ES.gammaincc(at, xt).grad_fn.name() == "IgammacBackward0"
     with pytest.raises(NotImplementedError, match="igamma: input"):
         ES.gammainc(at.clone().requires_grad_(), xt.detach()).sum().backward()
+
+
+POLYS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+         "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+         "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+         "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+         "laguerre_polynomial_l", "legendre_polynomial_p"]
+
+
+@pytest.mark.parametrize("name", POLYS)
+def test_orthogonal_polynomials(name):
+    x = np.array([-1.0, -0.5, 0.0, 0.3, 0.8, 1.0, 2.0, -3.0])
+    for n in [0, 1, 2, 3, 5, 12, -1]:
+        re = getattr(ES, name)(ember.tensor(x), n)
+        rt = getattr(torch.special, name)(torch.tensor(x), n)
+        assert str(re.dtype) == str(rt.dtype)
+        np.testing.assert_allclose(re.numpy(), rt.numpy(), rtol=1e-6, atol=1e-6)
+    ns = np.array([0, 1, 2, 3, 4, 5, 6, 7], dtype=np.float64)
+    re = getattr(ES, name)(ember.tensor(x, dtype=ember.float64), ember.tensor(ns))
+    rt = getattr(torch.special, name)(torch.tensor(x, dtype=torch.float64), torch.tensor(ns))
+    np.testing.assert_allclose(re.numpy(), rt.numpy(), rtol=1e-12, atol=1e-12)

@@ -637,3 +637,38 @@ def gammainc(a, x):
 def gammaincc(a, x):
     """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
     return _igamma(a, x, True)
+
+
+# --- classical orthogonal polynomials (three-term recurrences) ----------------------------------
+
+# kind: (P0(x), P1(x), P_{k+1} from (k, x, P_{k-1}, P_k))
+_ORTHO = {
+    "chebyshev_t": (lambda x: 1.0, lambda x: x, lambda k, x, p, q: 2 * x * q - p),
+    "chebyshev_u": (lambda x: 1.0, lambda x: 2 * x, lambda k, x, p, q: 2 * x * q - p),
+    "chebyshev_v": (lambda x: 1.0, lambda x: 2 * x - 1, lambda k, x, p, q: 2 * x * q - p),
+    "chebyshev_w": (lambda x: 1.0, lambda x: 2 * x + 1, lambda k, x, p, q: 2 * x * q - p),
+    "hermite_h": (lambda x: 1.0, lambda x: 2 * x, lambda k, x, p, q: 2 * x * q - 2 * k * p),
+    "hermite_he": (lambda x: 1.0, lambda x: x, lambda k, x, p, q: x * q - k * p),
+    "laguerre_l": (lambda x: 1.0, lambda x: 1 - x,
+                   lambda k, x, p, q: ((2 * k + 1 - x) * q - k * p) / (k + 1)),
+    "legendre_p": (lambda x: 1.0, lambda x: x,
+                   lambda k, x, p, q: ((2 * k + 1) * x * q - k * p) / (k + 1)),
+}
+
+
+def orthopoly(kind, x, n):
+    """The degree-n polynomial of `kind` at x (n truncated to an integer; 0 for n < 0)."""
+    x, n = np.broadcast_arrays(_f64(x), _f64(n))
+    shape = np.broadcast_shapes(x.shape, n.shape)
+    n = np.trunc(n)
+    p0, p1, step = _ORTHO[kind]
+    prev = np.broadcast_to(np.asarray(p0(x), dtype=np.float64), x.shape).copy()
+    cur = np.broadcast_to(np.asarray(p1(x), dtype=np.float64), x.shape).copy()
+    out = np.where(n == 0, prev, cur)
+    top = int(np.nanmax(n, initial=0)) if n.size else 0
+    with np.errstate(all="ignore"):
+        for k in range(1, top):
+            prev, cur = cur, step(k, x, prev, cur)
+            out = np.where(n == k + 1, cur, out)
+    out = np.where(n < 0, 0.0, out)
+    return out.reshape(shape)
