@@ -46,6 +46,11 @@ def _outputs(op):
     return outs
 
 
+def _unused(g):
+    """True for a missing gradient (the engine passes zeros for outputs that were not used)."""
+    return g is None or not g._data.any()
+
+
 def _eye(n, ref):
     from .._device import array_module
     return wrap(array_module(ref._data).eye(n, dtype=ref._dtype.np))
@@ -302,6 +307,8 @@ class LinalgEighBackward0(Op):
 
     def backward(self, gw, gv):
         w, v = _outputs(self)
+        if _unused(gv):             # eigenvalues only: finite even for repeated eigenvalues
+            return (v * gw.to(v.dtype).unsqueeze(-2)) @ v.mH
         e = w.unsqueeze(-2) - w.unsqueeze(-1)          # e_ij = w_j - w_i
         n = w.shape[-1]
         eye = _eye(n, w).bool()
@@ -326,6 +333,8 @@ class LinalgEigBackward0(Op):
     def backward(self, gw, gv):
         w, v = _outputs(self)
         vh = v.mH
+        if _unused(gv):
+            return solve(vh, gw.diag_embed() @ vh)
         # gA = V^-H (diag(gw)^* ... ) V^H for unit-norm eigenvectors
         vhgv = vh @ gv
         norm_term = (vh @ v) * (vhgv.diagonal(0, -2, -1).real.to(v.dtype)).unsqueeze(-2)
@@ -365,7 +374,7 @@ def svd_backward(gu, gs, gvh, u, s, vh):
     """The gradient of A = U diag(S) Vh (reduced) for distinct non-zero singular values."""
     m, n = u.shape[-2], vh.shape[-1]
     sc = s.to(u.dtype)
-    if gu is None and gvh is None:
+    if _unused(gu) and _unused(gvh):     # singular values only: finite for repeated ones
         return (u * gs.to(u.dtype).unsqueeze(-2)) @ vh
     skew_u = u.mH @ gu
     skew_u = skew_u - skew_u.mH
