@@ -748,6 +748,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return _linalg()._legacy_norm(input, p, dim, keepdim, out, dtype)
 
 
+def tensor_norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    """``Tensor.norm``: as ``torch.norm`` (dtype is its fourth argument here)."""
+    return _linalg()._legacy_norm(self, p, dim, keepdim, None, dtype)
+
+
 def chain_matmul(*matrices, out=None):
     """``torch.chain_matmul`` (deprecated): ``torch.linalg.multi_dot``."""
     return _linalg().multi_dot(list(matrices), out=out)
@@ -769,8 +774,9 @@ METHODS = {
     "pinverse": pinverse, "matrix_power": matrix_power, "matrix_exp": matrix_exp,
     "cholesky": cholesky_legacy, "cholesky_solve": cholesky_solve,
     "cholesky_inverse": cholesky_inverse, "qr": qr_legacy, "svd": svd_legacy, "lu": lu,
-    "lu_solve": lu_solve, "triangular_solve": triangular_solve, "norm": norm, "orgqr": orgqr,
+    "lu_solve": lu_solve, "triangular_solve": triangular_solve, "norm": tensor_norm,
+    "orgqr": orgqr,
 }
-FUNCTIONS = dict(METHODS, lu_unpack=lu_unpack, chain_matmul=chain_matmul,
+FUNCTIONS = dict(METHODS, norm=norm, lu_unpack=lu_unpack, chain_matmul=chain_matmul,
                  nuclear_norm=nuclear_norm)
 INPLACE = []
