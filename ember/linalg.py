@@ -487,9 +487,14 @@ def _norm_input(x, dtype, fname):
         if not (dt.is_floating_point or dt.is_complex):
             raise RuntimeError("%s: dtype should be floating point or complex, but got %s"
                                % (fname, _tname(dt)))
-        if x._dtype.is_complex and not dt.is_complex:
-            raise RuntimeError("%s: dtype should be complex if input is complex, but got %s"
-                               % (fname, dt.name.capitalize()))
+        if x._dtype.is_complex != dt.is_complex:
+            raise RuntimeError("%s: dtype should be %s for %s inputs, but got %s"
+                               % (fname, *(("complex", "complex") if x._dtype.is_complex
+                                           else ("real", "real")), _tname(dt)))
+        if D.promote_types(x._dtype, dt) is not dt:
+            raise RuntimeError("%s: the dtype of the input (%s) should be convertible without "
+                               "narrowing to the specified dtype (%s)"
+                               % (fname, _tname(x._dtype), _tname(dt)))
         if x._dtype is not dt:
             x = x.to(dt)
     return x

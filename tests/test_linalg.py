@@ -665,10 +665,12 @@ def test_complex_gradients(case):
 def test_registration_tables():
     for name, fn in LO.METHODS.items():
         assert name in LO.FUNCTIONS
-    x = _mat((3, 4))
+    x = _mat((3, 4), dtype=np.float32)
     e, t = _pair(x)
-    _close(LO.METHODS["norm"](e, 2, 1, False, ember.float32), t.norm(2, 1, False, torch.float32),
+    _close(LO.METHODS["norm"](e, 2, 1, False, ember.float64), t.norm(2, 1, False, torch.float64),
            1e-6)
+    with pytest.raises(RuntimeError, match="without narrowing"):
+        EL.vector_norm(e.double(), dtype=ember.float32)
     a = ember.tensor(_mat((3, 3), "wellcond"))
     assert LO.METHODS["det"](a).shape == ()
     n = LO.FUNCTIONS["nuclear_norm"](a)
