@@ -502,10 +502,12 @@ def _norm_input(x, dtype, fname):
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """(sum |x|^ord)^(1/ord) over `dim` (all dims by default); ord may be inf, -inf or 0."""
-    if isinstance(ord, str) or not isinstance(ord, (numbers.Number, np.number)):
+    if type(ord) not in (int, float) and (isinstance(ord, str) or not isinstance(
+            ord, (numbers.Number, np.number))):
         raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, not %s"
                         % type(ord).__name__)
-    x = _norm_input(x, dtype, "linalg.vector_norm")
+    if dtype is not None or not x._dtype.is_floating_point:
+        x = _norm_input(x, dtype, "linalg.vector_norm")
     nd = x._data.ndim
     if isinstance(dim, (list, tuple)) and len(dim) == 0:
         dim = None
