@@ -4,7 +4,12 @@ import numpy as np
 
 from .. import _dtype as D
 from ._op import Op, is_tensor, run
-from .views import basic_index
+from ..autograd import grad_mode
+from . import _op
+from .views import IndexViewOp, basic_index
+from .views import _link as link_view
+
+_state = grad_mode.state
 
 
 def _zeros(xp, shape, dtype):
@@ -154,7 +159,13 @@ def getitem(x, key):
         n = x._data.shape[0]
         if not -n <= key < n:
             raise IndexError("index %d is out of bounds for dimension 0 with size %d" % (key, n))
-        return basic_index(x, (key,))
+        if x._rg and _state.enabled:
+            return basic_index(x, (key,))
+        if type(x) is not _op.Tensor:
+            return basic_index(x, (key,))
+        out = _op.wrap(x._data[key, ...], x._dtype)
+        link_view(x, out, IndexViewOp((key,)))   # a view without a graph node (DataLoader path)
+        return out
     k, basic = convert_key(x, key)
     if basic:
         return basic_index(x, k)
