@@ -28,6 +28,47 @@ def _f64(a):
 
 
 _CHUNK = 32768     # elements per block: the temporaries of a block stay in the CPU cache
+_SCALAR = 256      # below this many elements Python's math functions are faster
+
+
+def _lgamma_scalar(v):
+    try:
+        return math.lgamma(v)
+    except (ValueError, OverflowError):     # the poles 0, -1, -2, ... and huge v
+        return math.inf
+
+
+def _digamma_scalar(v):
+    """digamma of one float, by the same recurrence and series as the array kernel."""
+    if v == 0:
+        return math.copysign(math.inf, -v)
+    if v < 0:
+        if v == -math.inf or v == math.floor(v):
+            return math.nan
+        frac = v - math.trunc(v)
+        return _digamma_scalar(1 - v) - math.pi / math.tan(math.pi * frac)
+    if v != v or v == math.inf:
+        return v
+    acc = 0.0
+    while v < 10:
+        acc -= 1 / v
+        v += 1
+    z = 1 / (v * v)
+    tail = 0.0
+    for c in reversed(_PSI_SERIES):
+        tail = tail * z + c
+    return acc + math.log(v) - 0.5 / v - tail * z
+
+
+_MATH = {"erf": np.frompyfunc(math.erf, 1, 1), "erfc": np.frompyfunc(math.erfc, 1, 1),
+         "lgamma": np.frompyfunc(_lgamma_scalar, 1, 1),
+         "digamma": np.frompyfunc(_digamma_scalar, 1, 1)}
+
+
+def _by_math(name, a):
+    """A small array through Python's (libm's) scalar function."""
+    with np.errstate(all="ignore"):     # the scalar functions raise the FPU flags
+        return _like(_MATH[name](_f64(a)).astype(np.float64), a)
 
 
 def _by_chunks(kernel, a):
@@ -149,7 +190,10 @@ def _erfc_pos(y):
 
 
 def erf(a):
-    if np.size(a) > _CHUNK:
+    n = np.size(a)
+    if n <= _SCALAR:
+        return _by_math("erf", a)
+    if n > _CHUNK:
         return _by_chunks(erf, a)
     x = _f64(a)
     y = np.abs(x)
@@ -166,7 +210,10 @@ def erf(a):
 
 
 def erfc(a):
-    if np.size(a) > _CHUNK:
+    n = np.size(a)
+    if n <= _SCALAR:
+        return _by_math("erfc", a)
+    if n > _CHUNK:
         return _by_chunks(erfc, a)
     x = _f64(a)
     y = np.abs(x)
@@ -402,7 +449,10 @@ def _sin_pi(x):
 
 
 def lgamma(a):
-    if np.size(a) > _CHUNK:
+    n = np.size(a)
+    if n <= _SCALAR:
+        return _by_math("lgamma", a)
+    if n > _CHUNK:
         return _by_chunks(lgamma, a)
     x = _f64(a)
     if not (np.nanmin(x, initial=1) <= 0):
@@ -443,7 +493,10 @@ def _digamma_pos(x):
 
 def digamma(a):
     """psi(x); psi(+-0) = -+inf and nan at negative integers, as in PyTorch."""
-    if np.size(a) > _CHUNK:
+    n = np.size(a)
+    if n <= 16:      # its scalar loop is slower than libm's functions
+        return _by_math("digamma", a)
+    if n > _CHUNK:
         return _by_chunks(digamma, a)
     x = _f64(a)
     out = np.empty_like(x)
