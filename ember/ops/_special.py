@@ -28,7 +28,7 @@ def _f64(a):
 
 
 _CHUNK = 32768     # elements per block: the temporaries of a block stay in the CPU cache
-_SCALAR = 256      # below this many elements Python's math functions are faster
+_SCALAR = 1500     # below this many elements libm's scalar functions are faster
 
 
 def _lgamma_scalar(v):
