@@ -32,10 +32,38 @@ _SCALAR = 1500     # below this many elements libm's scalar functions are faster
 
 
 def _lgamma_scalar(v):
-    try:
-        return math.lgamma(v)
-    except (ValueError, OverflowError):     # the poles 0, -1, -2, ... and huge v
-        return math.inf
+    """lgamma of one float, by the same formulas as the array kernel (Python's math.lgamma
+    loses relative accuracy near 1 and 2)."""
+    if v != v:
+        return v
+    if v <= 0:
+        if v == -math.inf or v == math.floor(v):
+            return math.inf
+        r = v - round(v)
+        sin_pi = abs(math.sin(math.pi * r))
+        return math.log(math.pi / sin_pi) - _lgamma_scalar(1 - v)
+    if v == math.inf:
+        return v
+    if v >= 10:
+        z = 1 / v
+        series = 0.0
+        for c in reversed(_STIRLING):
+            series = series * z * z + c
+        return (v - 0.5) * math.log(v) - v + _HALF_LOG_2PI + series * z
+    n = min(max(math.floor(v - 1.5), -2), 8)
+    t = v - (n + 2)
+    r = 0.0
+    for c in _LG2:
+        r = r * t + c
+    r *= t
+    if n < 0:
+        r -= math.log1p(t)
+        if n < -1:
+            r -= math.log(v)
+    prod = 1.0
+    for k in range(1, n + 1):
+        prod *= v - k
+    return r + math.log(prod)
 
 
 def _digamma_scalar(v):
@@ -450,7 +478,7 @@ def _sin_pi(x):
 
 def lgamma(a):
     n = np.size(a)
-    if n <= _SCALAR:
+    if n <= 64:      # its scalar version is slower than libm's erf
         return _by_math("lgamma", a)
     if n > _CHUNK:
         return _by_chunks(lgamma, a)
