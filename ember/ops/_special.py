@@ -8,9 +8,14 @@
   eight Bernoulli terms for x >= 10, and the reflection formula for x < 0.
 - digamma: recurrence up to x >= 10, then the asymptotic series (PyTorch's algorithm).
 - erfinv / erfcinv / ndtri: an initial guess (Giles' single-precision approximation) polished
-  by Newton steps on erf near zero and on log(erfc) in the tails.
+  by a Halley step on erf near zero and Newton steps on log(erfc) in the tails.
 - i0, i0e, i1, i1e: the power series for |x| < 20, the asymptotic expansion beyond.
-- zeta (Hurwitz) by Euler-Maclaurin summation; polygamma from it.
+- zeta (Hurwitz) by Euler-Maclaurin summation; polygamma from it; the regularized incomplete
+  gamma functions by series / continued fraction; orthogonal polynomials by recurrence.
+
+Small arrays go through scalar code (libm's erf/erfc, scalar lgamma/digamma): NumPy's
+per-call overhead makes the array kernels slower below about a thousand elements. Large
+arrays are processed in cache-sized blocks.
 Every function maps an array to an array of the same floating dtype (float64 for others).
 """
 import math
