@@ -92,6 +92,14 @@ def _out(r, out):
     return write_out(out, r)
 
 
+def _outs(result, out):
+    """Writes a named-tuple result into the tensors of `out` (a tuple) when given."""
+    if out is None:
+        return result
+    from .ops._out import write_out
+    return type(result)(*[write_out(o, r) for o, r in zip(out, result)])
+
+
 def _info(arr):
     return wrap(np.asarray(arr, dtype=np.int32))
 
@@ -111,13 +119,13 @@ def inv_ex(A, *, check_errors=False, out=None):
     if check_errors and info.any():
         L.raise_singular_inv(A._data, "linalg.inv_ex")
     if not info.any():
-        return _INV_EX(L.inv(A), _info(info))
+        return _outs(_INV_EX(L.inv(A), _info(info)), out)
     with np.errstate(all="ignore"):
         lu_, piv, _ = L.lu_packed(A._data)
         a = A._data
         eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
         res = _lu_solve_arrays(lu_, piv, eye)
-    return _INV_EX(wrap(res), _info(info))
+    return _outs(_INV_EX(wrap(res), _info(info)), out)
 
 
 def det(A, *, out=None):
@@ -130,7 +138,7 @@ def slogdet(A, *, out=None):
     """(sign, logabsdet): the determinant's sign (phase) and the log of its magnitude."""
     _check_matrix(A, "linalg.slogdet")
     sign, logabs = L.slogdet(A)
-    return _SLOGDET(sign, logabs)
+    return _outs(_SLOGDET(sign, logabs), out)
 
 
 def matrix_power(A, n, *, out=None):
@@ -202,8 +210,8 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
                                                                else -2])
             res = np.full(shape + tuple(B.shape[-1:] if _is_vector_rhs(A, B)
                                         else B.shape[-2:]), np.nan, dtype=A._dtype.np)
-        return _SOLVE_EX(wrap(res), _info(info))
-    return _SOLVE_EX(solve(A, B, left=left), _info(info))
+        return _outs(_SOLVE_EX(wrap(res), _info(info)), out)
+    return _outs(_SOLVE_EX(solve(A, B, left=left), _info(info)), out)
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
@@ -270,7 +278,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     _check_matrix(A, "linalg.cholesky", low="cholesky_cpu")
     op = L.LinalgCholeskyExBackward0(upper, "linalg.cholesky_ex", check_errors)
     low = run(op, A)
-    return _CHOL_EX(low, _info(op.info))
+    return _outs(_CHOL_EX(low, _info(op.info)), out)
 
 
 def qr(A, mode="reduced", *, out=None):
@@ -280,7 +288,7 @@ def qr(A, mode="reduced", *, out=None):
                            "(default), 'r', or 'complete'" % mode)
     _check_matrix(A, "linalg.qr", square=False, low="geqrf_cpu")
     q, r = L.qr(A, mode)
-    return _QR(q, r)
+    return _outs(_QR(q, r), out)
 
 
 def eigh(A, UPLO="L", *, out=None):
@@ -289,7 +297,7 @@ def eigh(A, UPLO="L", *, out=None):
     _check_uplo(UPLO)
     _check_matrix(A, "linalg.eigh", int_kernel="linalg_eigh_cpu", low="linalg_eigh_cpu")
     w, v = L.eigh(A, UPLO)
-    return _EIGH(w, v)
+    return _outs(_EIGH(w, v), out)
 
 
 def _check_uplo(uplo):
@@ -310,7 +318,7 @@ def eig(A, *, out=None):
     """(eigenvalues, eigenvectors) of general square matrices, always complex."""
     _check_matrix(A, "linalg.eig", int_kernel=_NO_COMPLEX_TYPE, low="linalg_eig_out_cpu")
     w, v = L.eig(A)
-    return _EIG(w, v)
+    return _outs(_EIG(w, v), out)
 
 
 def eigvals(A, *, out=None):
@@ -327,7 +335,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending."""
     _check_matrix(A, "linalg.svd", square=False, low="linalg_svd_cpu")
     u, s, vh = L.svd(A, full_matrices)
-    return _SVD(u, s, vh)
+    return _outs(_SVD(u, s, vh), out)
 
 
 def svdvals(A, *, driver=None, out=None):
@@ -344,7 +352,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     lu_, piv, info = L.lu_packed(A._data)
     if check_errors:
         _lu_check(A, info, "torch.linalg.lu_factor_ex")
-    return _LU_FACTOR_EX(wrap(lu_), wrap(piv), _info(info))
+    return _outs(_LU_FACTOR_EX(wrap(lu_), wrap(piv), _info(info)), out)
 
 
 def _lu_check(A, info, fname):
@@ -360,7 +368,7 @@ def lu_factor(A, *, pivot=True, out=None):
     """(LU, pivots): the packed LU factors and 1-based row swaps; a zero pivot raises."""
     r = lu_factor_ex(A, pivot=pivot)
     _lu_check(A, r.info._data, "torch.linalg.lu_factor")
-    return _LU_FACTOR(r.LU, r.pivots)
+    return _outs(_LU_FACTOR(r.LU, r.pivots), out)
 
 
 def _lu_unpack(lu_, piv, unpack_data=True, unpack_pivots=True):
@@ -397,7 +405,7 @@ def _permutation(piv, m):
 def lu(A, *, pivot=True, out=None):
     """(P, L, U) with A = P L U (no gradient)."""
     r = lu_factor_ex(A, pivot=pivot)
-    return _LU(*_lu_unpack(r.LU, r.pivots))     # singular matrices are fine here
+    return _outs(_LU(*_lu_unpack(r.LU, r.pivots)), out)     # singular matrices are fine here
 
 
 def _lu_solve_arrays(lu_, piv, b):
