@@ -781,6 +781,7 @@ METHODS = {
     "lu_solve": lu_solve, "triangular_solve": triangular_solve, "norm": tensor_norm,
     "orgqr": orgqr,
 }
+INPLACE = []       # no in-place linear algebra methods
 FUNCTIONS = dict(METHODS, norm=norm, lu_unpack=lu_unpack, chain_matmul=chain_matmul,
                  nuclear_norm=nuclear_norm)
 INPLACE = []
