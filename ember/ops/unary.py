@@ -136,7 +136,9 @@ class Unary(Op):
     def forward(self, a):
         with np.errstate(all="ignore"):
             out = self.fn(a)
-        return out if out.dtype == a.dtype or a.dtype == np.bool_ else out.astype(a.dtype)
+        if out.dtype == a.dtype or a.dtype == np.bool_ or a.dtype.kind == "c" != out.dtype.kind:
+            return out   # (abs of a complex tensor is real, as in PyTorch)
+        return out.astype(a.dtype)
 
     def backward(self, g):
         x = self.saved_tensors[0] if self.saved_inputs else None
