@@ -46,6 +46,8 @@ def matmul(a, b, *, out=None):
     if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are %dD and "
                            "%dD" % (a._data.ndim, b._data.ndim))
+    if a._dtype.name == "bool":
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
     if a._dtype is not b._dtype:
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: %s != %s"
                            % (_ctype(a._dtype), _ctype(b._dtype)))

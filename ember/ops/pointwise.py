@@ -223,7 +223,7 @@ def xlogy(x, y):
     x, y = promote(x, y)
     if not x._dtype.is_floating_point:
         x, y = x.float(), y.float()
-    return where(x == 0, x * 0, x * y.log())
+    return where((x == 0) & ~y.isnan(), x * 0, x * y.log())   # 0 * log(y) is 0 unless y is nan
 
 
 def logit(x, eps=None):
