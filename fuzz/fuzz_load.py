@@ -61,11 +61,17 @@ class Hang(Exception):
 class Worker:
     """Loads inputs, counts outcomes, saves findings, writes stats to a JSON file."""
 
-    def __init__(self, stats_path, timeout):
+    def __init__(self, stats_path, timeout, compare_torch=False):
         self.stats_path = stats_path
         self.timeout = timeout
         self.counts = collections.Counter()
         self.findings = {}
+        self.diffs = collections.Counter()
+        self.diff_examples = {}
+        self.torch = None
+        if compare_torch:
+            import torch
+            self.torch = torch
         self.tried = 0
         self.start = time.time()
         self.last_write = 0.0
@@ -87,12 +93,14 @@ class Worker:
                                             "".join(traceback.format_stack()[-8:-1]))
 
     def _alarm(self, signum, frame):
+        self.timed_out = True
         raise Hang("input took more than %s s" % self.timeout)
 
     def one(self, data):
         """Loads ``data``; returns the outcome name ('ok' or the exception type)."""
         self.tried += 1
         self.bad_event = None
+        self.timed_out = False
         err = None
         self.loading = True
         signal.setitimer(signal.ITIMER_REAL, self.timeout)
@@ -111,6 +119,9 @@ class Worker:
         problem = None
         if err is not None and type(err) not in ALLOWED:
             problem = "".join(traceback.format_exception(err))
+        if self.timed_out:
+            problem = "timeout (%s s)\n" % self.timeout + (problem or "")
+            outcome = "HANG"
         if self.bad_event is not None:
             problem = "code ran during load: %s\n" % self.bad_event + (problem or "")
             outcome = "CODE-RUN"
@@ -120,10 +131,34 @@ class Worker:
             outcome = "CODE-RUN"
         if problem is not None:
             self._save_finding(outcome, data, problem)
+        if self.torch is not None:
+            self._compare(data, outcome)
         now = time.time()
         if now - self.last_write > 0.5:
             self.write_stats()
         return outcome
+
+    def _compare(self, data, outcome):
+        """Counts inputs where torch.load and ember.load disagree on loading or failing."""
+        signal.setitimer(signal.ITIMER_REAL, self.timeout)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.torch.load(io.BytesIO(data))
+            theirs = "ok"
+        except Exception as e:
+            theirs = "%s.%s" % (type(e).__module__, type(e).__qualname__)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if (outcome == "ok") != (theirs == "ok"):
+            key = "ember %s / torch %s" % (outcome, theirs)
+            self.diffs[key] += 1
+            if key not in self.diff_examples:
+                name = "diff-%s" % hashlib.sha1(data).hexdigest()[:12]
+                os.makedirs(FINDINGS, exist_ok=True)
+                with open(os.path.join(FINDINGS, name + ".ckpt"), "wb") as f:
+                    f.write(data)
+                self.diff_examples[key] = name
 
     def _save_finding(self, outcome, data, problem):
         digest = hashlib.sha1(data).hexdigest()[:12]
@@ -147,7 +182,8 @@ class Worker:
         tmp = self.stats_path + ".tmp"
         with open(tmp, "w") as f:
             json.dump({"tried": self.tried, "counts": dict(self.counts),
-                       "findings": self.findings, "seconds": time.time() - self.start}, f)
+                       "findings": self.findings,
+                       "diffs": dict(self.diffs), "diff_examples": self.diff_examples, "seconds": time.time() - self.start}, f)
         os.replace(tmp, self.stats_path)
 
 
@@ -287,9 +323,9 @@ def worker_main(opts):
     if opts.engine == "atheris":
         import atheris
         with atheris.instrument_imports(include=["ember"]):
-            w = Worker(opts.stats, opts.timeout)
+            w = Worker(opts.stats, opts.timeout, opts.compare_torch)
     else:
-        w = Worker(opts.stats, opts.timeout)
+        w = Worker(opts.stats, opts.timeout, opts.compare_torch)
     import atexit
     atexit.register(w.write_stats)
     try:
@@ -308,6 +344,8 @@ def parent_main(opts):
         os.remove(SENTINEL)
     total = collections.Counter()
     findings = {}
+    diffs = collections.Counter()
+    diff_examples = {}
     tried = 0
     crashes = []
     start = time.time()
@@ -322,6 +360,8 @@ def parent_main(opts):
             cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--stats", stats,
                    "--seconds", str(left), "--seed", str(opts.seed + run), "--engine",
                    opts.engine, "--timeout", str(opts.timeout), "--corpus", corpus]
+            if opts.compare_torch:
+                cmd.append("--compare-torch")
             env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
             proc = subprocess.run(cmd, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True,
                                   timeout=left + 10 * opts.timeout + 60)
@@ -331,6 +371,8 @@ def parent_main(opts):
                 tried += s["tried"]
                 total.update(s["counts"])
                 findings.update(s["findings"])
+                diffs.update(s["diffs"])
+                diff_examples.update(s["diff_examples"])
             if proc.returncode != 0:
                 tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
                 crashes.append("worker %d exited with %d:\n%s" % (run, proc.returncode, tail))
@@ -352,6 +394,10 @@ def parent_main(opts):
           % (len(findings), len(crashes)))
     for sig, key in sorted(findings.items()):
         print("  fuzz/findings/%s.txt  %s" % (key, sig))
+    if opts.compare_torch:
+        print("torch.load disagreements (one loads, the other raises): %d" % sum(diffs.values()))
+        for key, n in diffs.most_common():
+            print("  %-60s %6d  e.g. fuzz/findings/%s.ckpt" % (key, n, diff_examples[key]))
     return 1 if findings or crashes else 0
 
 
@@ -365,6 +411,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds allowed per input")
     ap.add_argument("--engine", choices=("atheris", "random"), default=None)
+    ap.add_argument("--compare-torch", action="store_true",
+                    help="also load each input with torch.load and count disagreements")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--stats", help=argparse.SUPPRESS)
