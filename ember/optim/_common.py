@@ -22,6 +22,17 @@ def check_range(lr, eps, betas, weight_decay):
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
+# option keys older pickled optimizers may lack, with PyTorch's defaults
+FLAG_DEFAULTS = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
+
+
+def fill_group_defaults(optimizer, **extra):
+    """Adds the option keys a group pickled by an older version lacks (``__setstate__``)."""
+    for group in optimizer.param_groups:
+        for key, value in dict(FLAG_DEFAULTS, **extra).items():
+            group.setdefault(key, value)
+
+
 def steps_to_tensors(optimizer, keys=("step",)):
     """Turns Python-number ``step`` entries of old state dicts into 0-d tensors."""
     dt = _get_scalar_dtype()

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import _kernels as K
-from ._common import steps_to_tensors
+from ._common import fill_group_defaults, steps_to_tensors
 from .optimizer import Optimizer, _begin_step, _step_tensor
 
 __all__ = ["Adadelta", "adadelta"]
@@ -30,11 +30,7 @@ class Adadelta(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        fill_group_defaults(self)
         steps_to_tensors(self)
 
     def _init_group(self, group, params_with_grad, grads, square_avgs, acc_deltas, state_steps):

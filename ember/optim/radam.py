@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import _kernels as K
-from ._common import check_range, steps_to_tensors
+from ._common import check_range, fill_group_defaults, steps_to_tensors
 from .optimizer import Optimizer, _begin_step, _step_tensor
 
 __all__ = ["RAdam", "radam"]
@@ -23,12 +23,7 @@ class RAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("capturable", False)
+        fill_group_defaults(self, decoupled_weight_decay=False)
         steps_to_tensors(self)
 
     def _init_group(self, group, params_with_grad, grads, exp_avgs, exp_avg_sqs, state_steps):

@@ -3,7 +3,7 @@ signs)."""
 import numpy as np
 
 from . import _kernels as K
-from ._common import steps_to_tensors
+from ._common import fill_group_defaults, steps_to_tensors
 from .optimizer import Optimizer, _begin_step, _step_tensor, _to_scalar
 
 __all__ = ["Rprop", "rprop"]
@@ -27,11 +27,7 @@ class Rprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        fill_group_defaults(self)
         steps_to_tensors(self)
 
     def _init_group(self, group, params, grads, prevs, step_sizes, state_steps):
