@@ -49,7 +49,9 @@ _tuple_new = tuple.__new__
 
 
 class _LegacyMeta(type):
-    """Makes ``isinstance(t, torch.FloatTensor)`` test the dtype, as in PyTorch."""
+    """Makes ``isinstance(t, torch.FloatTensor)`` test the dtype, as in PyTorch.
+
+    Only the legacy classes use it: ``isinstance(x, Tensor)`` keeps Python's fast C check."""
 
     def __instancecheck__(cls, obj):
         legacy = cls.__dict__.get("_legacy_dtype")
@@ -58,7 +60,7 @@ class _LegacyMeta(type):
         return isinstance(obj, Tensor) and obj._dtype is legacy and obj.device.type == cls._dev
 
 
-class Tensor(metaclass=_LegacyMeta):
+class Tensor:
     """A multi-dimensional array with autograd. ``torch.Tensor(*sizes)`` / ``Tensor(data)``
     are the legacy constructors (default dtype)."""
 

@@ -61,6 +61,15 @@ def s_second_backward_fails(m):
     y.backward()
 
 
+def s_second_backward_without_saved_tensors(m):
+    # nothing was saved, so nothing was freed: PyTorch runs the graph again
+    x = m.ones(2, requires_grad=True)
+    s = (x + x).sum()
+    s.backward()
+    s.backward()
+    return x.grad
+
+
 def s_inplace_version_error(m):
     a = m.ones(3, requires_grad=True)
     b = a * 2
@@ -216,7 +225,8 @@ def s_higher_order_through_views(m):
     return g, x.grad
 
 
-SCENARIOS = [s_broadcast, s_accumulate, s_second_backward_fails, s_inplace_version_error,
+SCENARIOS = [s_broadcast, s_accumulate, s_second_backward_fails,
+             s_second_backward_without_saved_tensors, s_inplace_version_error,
              s_leaf_inplace_error, s_inplace_on_view, s_setitem_graph, s_hooks, s_retain_grad,
              s_autograd_grad, s_grad_unused, s_grad_unused_allowed, s_no_grad,
              s_custom_function, s_nonscalar_backward_error, s_backward_gradient_arg,

@@ -190,17 +190,18 @@ def _order(roots):
     """Counts, for every node reachable from `roots`, how many edges point to it."""
     deps = {}
     stack = list(roots)
-    seen = set(stack)
+    starts = set(stack)
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return deps, seen
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                n = deps.get(nxt)
+                if n is None:
+                    deps[nxt] = 1
+                    if nxt not in starts:
+                        stack.append(nxt)
+                else:
+                    deps[nxt] = n + 1
+    return deps, starts.union(deps)
 
 
 def _needed(seen, targets):
@@ -234,6 +235,20 @@ def _fit(grad, meta, node, i):
     if grad._dtype is not dt:
         grad = grad.to(dt)
     return grad
+
+
+def _sum(a, b, create_graph):
+    """Adds two gradients of one input (same shape and dtype); off the graph, on raw arrays."""
+    if create_graph or a._dtype.itemsize == 2:   # recorded, or half precision that must round
+        return a + b
+    return a._make(a._data + b._data, a._dtype)
+
+
+def _any_grad(grads):
+    for g in grads:      # not `grads.count(None)`: that would call Tensor.__eq__
+        if g is not None:
+            return True
+    return False
 
 
 def _run_tensor_hooks(hooks, g):
@@ -303,8 +318,10 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
         while ready:
             node = ready.pop()
             grads_in = buffers.pop(node, None)
-            skip = need is not None and node not in need
-            if grads_in is not None and not skip:
+            nf = node.next_functions
+            if grads_in is None or need is not None and node not in need:
+                outs = ()
+            else:
                 if node._pre_hooks:
                     for nr, hooks in node._pre_hooks.items():
                         if grads_in[nr] is not None:
@@ -321,33 +338,30 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
                             targets is None or node in targets):
                         _accumulate(var, grads_in[0], create_graph)
                     continue
-                if grads_in.count(None) == len(grads_in):
-                    outs = (None,) * len(node.next_functions)
+                if not _any_grad(grads_in):
+                    outs = ()
                 elif node._out_meta is None and node._hooks is None and not node._released:
                     outs = node.backward(*grads_in)     # the common case, without _call's checks
                     if outs.__class__ is not tuple:
                         outs = (outs,)
                 else:
                     outs = _call(node, grads_in, Tensor)
-                if not retain_graph:
-                    if node._saved or node._saved_out is not None:
-                        node._release()
-                    else:
-                        node._released = True
-            else:
-                outs = (None,) * len(node.next_functions)
-            for i, (nxt, nr) in enumerate(node.next_functions):
+                if not retain_graph and (node._saved or node._saved_out is not None):
+                    node._release()
+            if len(outs) != len(nf):    # a backward may leave out trailing None gradients
+                outs = tuple(outs) + (None,) * (len(nf) - len(outs))
+            for (nxt, nr), g, meta in zip(nf, outs, node._in_meta):
                 if nxt is None:
                     continue
-                g = outs[i] if i < len(outs) else None
                 if g is not None:
-                    meta = node._in_meta[i]
                     if g._data.shape != meta[0] or g._dtype is not meta[1]:
-                        g = _fit(g, meta, node, i)
+                        g = _fit(g, meta, node, nf.index((nxt, nr)))
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * nxt._n_outputs
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                        buf[nr] = g
+                    else:
+                        buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:

@@ -97,9 +97,13 @@ def _wrap_out(out, bf16):
     """Wraps an op's output; bfloat16 inputs give bfloat16 results (computed in float32)."""
     t = wrap(out)
     if bf16 and t._dtype is _F32:
-        # a view of a bfloat16 tensor holds rounded values already: keep sharing its memory
-        t._data, t._dtype = (t._data if t._data.base is not None else _round_bf16(t._data)), _BF16
+        t._data, t._dtype = _as_bf16(t._data), _BF16
     return t
+
+
+def _as_bf16(a):
+    # a view of a bfloat16 tensor holds rounded values already: keep sharing its memory
+    return a if a.base is not None else _round_bf16(a)
 
 
 def _round_bf16(a):
@@ -109,13 +113,32 @@ def _round_bf16(a):
 
 def _record(op, inputs, out, bf16=False):
     # few objects per node: each one is work for Python's cyclic garbage collector
-    op.next_functions = tuple([((t.grad_fn, t._output_nr) if t.grad_fn is not None else
-                                edge_of(t)) if t._rg else _NO_EDGE for t in inputs])
-    op._in_meta = [(t._data.shape, t._dtype) if t._rg else None for t in inputs]
+    edges = []
+    meta = []
+    for t in inputs:
+        if t._rg:
+            fn = t.grad_fn
+            if fn is not None:
+                edges.append((fn, t._output_nr))
+            else:
+                acc = t._accumulator
+                edges.append(acc._edge if acc is not None else edge_of(t))
+            meta.append((t._data.shape, t._dtype))
+        else:
+            edges.append(_NO_EDGE)
+            meta.append(None)
+    op.next_functions = tuple(edges)
+    op._in_meta = meta
     if op.saved_inputs:
         op.save_for_backward(*op.to_save(inputs))
     if op.n_outputs == 1:
-        res = _wrap_out(out, bf16)
+        if out.__class__ is not _ndarray and isinstance(out, np.generic):
+            out = np.asarray(out)
+        res = _new(Tensor)
+        res._data = out
+        dt = res._dtype = _BY_NP[out.dtype]
+        if bf16 and dt is _F32:
+            res._data, res._dtype = _as_bf16(out), _BF16
         res._rg, res.grad_fn = True, op
         if op.saves_output:
             op.save_output(res)

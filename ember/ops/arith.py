@@ -137,7 +137,8 @@ def add(a, b, alpha=1, *, out=None):
     if alpha != 1:
         b = b * alpha
     a, b = promote(a, b)
-    return _out(run2(AddBackward0(), a, b), out)
+    r = run2(AddBackward0(), a, b)
+    return r if out is None else _out(r, out)
 
 
 def _is_bool(x):
@@ -165,7 +166,8 @@ def rsub(a, b, alpha=1):
 
 def mul(a, b, *, out=None):
     a, b = promote(a, b)
-    return _out(run2(MulBackward0(), a, b), out)
+    r = run2(MulBackward0(), a, b)
+    return r if out is None else _out(r, out)
 
 
 def div(a, b, *, rounding_mode=None, out=None):
