@@ -63,7 +63,7 @@ def run2(op, a, b):
     except ValueError:
         raise broadcast_error(a._data.shape, b._data.shape) from None
     if _state.enabled and (a._rg or b._rg):
-        return _record(op, (a, b), out, a._dtype is _BF16 or b._dtype is _BF16)
+        return _record2(op, a, b, out)
     if out.__class__ is not _ndarray and isinstance(out, np.generic):
         out = np.asarray(out)
     t = _new(Tensor)
@@ -113,16 +113,13 @@ def _round_bf16(a):
 
 def _record(op, inputs, out, bf16=False):
     # few objects per node: each one is work for Python's cyclic garbage collector
+    # (plain loops: a comprehension is a function call of its own before Python 3.12)
     edges = []
     meta = []
     for t in inputs:
         if t._rg:
             fn = t.grad_fn
-            if fn is not None:
-                edges.append((fn, t._output_nr))
-            else:
-                acc = t._accumulator
-                edges.append(acc._edge if acc is not None else edge_of(t))
+            edges.append((fn, t._output_nr) if fn is not None else _leaf_edge(t))
             meta.append((t._data.shape, t._dtype))
         else:
             edges.append(_NO_EDGE)
@@ -132,17 +129,7 @@ def _record(op, inputs, out, bf16=False):
     if op.saved_inputs:
         op.save_for_backward(*op.to_save(inputs))
     if op.n_outputs == 1:
-        if out.__class__ is not _ndarray and isinstance(out, np.generic):
-            out = np.asarray(out)
-        res = _new(Tensor)
-        res._data = out
-        dt = res._dtype = _BY_NP[out.dtype]
-        if bf16 and dt is _F32:
-            res._data, res._dtype = _as_bf16(out), _BF16
-        res._rg, res.grad_fn = True, op
-        if op.saves_output:
-            op.save_output(res)
-        return res
+        return _output_of(op, out, bf16)
     op._n_outputs = op.n_outputs
     res = tuple(_wrap_out(o, bf16) for o in out)
     op._out_meta = [(r._data.shape, r._dtype, r._data) for r in res]
@@ -150,6 +137,47 @@ def _record(op, inputs, out, bf16=False):
     for i, r in enumerate(res[:n]):
         r._rg, r.grad_fn, r._output_nr = True, op, i
     return res
+
+
+def _record2(op, a, b, out):
+    """`_record` unrolled for two inputs: the hot path of arithmetic with autograd."""
+    if a._rg:
+        fn = a.grad_fn
+        ea = (fn, a._output_nr) if fn is not None else _leaf_edge(a)
+        ma = (a._data.shape, a._dtype)
+    else:
+        ea = ma = None
+    if b._rg:
+        fn = b.grad_fn
+        eb = (fn, b._output_nr) if fn is not None else _leaf_edge(b)
+        mb = (b._data.shape, b._dtype)
+    else:
+        eb = mb = None
+    op.next_functions = (ea or _NO_EDGE, eb or _NO_EDGE)
+    op._in_meta = [ma, mb]
+    if op.saved_inputs:
+        op.save_for_backward(*op.to_save((a, b)))
+    return _output_of(op, out, a._dtype is _BF16 or b._dtype is _BF16)
+
+
+def _output_of(op, out, bf16):
+    """The single output of a recorded op: a tensor whose grad_fn is `op`."""
+    if out.__class__ is not _ndarray and isinstance(out, np.generic):
+        out = np.asarray(out)
+    res = _new(Tensor)
+    res._data = out
+    dt = res._dtype = _BY_NP[out.dtype]
+    if bf16 and dt is _F32:
+        res._data, res._dtype = _as_bf16(out), _BF16
+    res._rg, res.grad_fn = True, op
+    if op.saves_output:
+        op.save_output(res)
+    return res
+
+
+def _leaf_edge(t):
+    acc = t._accumulator
+    return acc._edge if acc is not None else edge_of(t)
 
 
 def wrap(arr, dtype=None):
