@@ -28,6 +28,9 @@ from ._functions import *  # noqa: F401,F403  (torch.add, torch.sum, ...)
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: F401
 from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                        set_num_threads)
+from . import _malloc
+
+_malloc.tune()   # reuse freed buffers from the heap instead of faulting them in every step
 
 globals().update(_LEGACY)
 for _dt in _dtype.ALL:
