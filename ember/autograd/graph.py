@@ -338,7 +338,7 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
                             targets is None or node in targets):
                         _accumulate(var, grads_in[0], create_graph)
                     continue
-                if not _any_grad(grads_in):
+                if grads_in[0] is None and not _any_grad(grads_in):
                     outs = ()
                 elif node._out_meta is None and node._hooks is None and not node._released:
                     outs = node.backward(*grads_in)     # the common case, without _call's checks
