@@ -160,17 +160,22 @@ def _write_zip(obj, f, archive_name, pickle_module, protocol, disable_byteorder)
     records = StorageRecords()
     buf = io.BytesIO()
     _make_pickler(pickle_module, buf, protocol, records).dump(obj)
-    w = ZipWriter(f, archive_name)
-    w.write_record("data.pkl", buf.getbuffer())
-    w.write_record(".format_version", b"1")
-    w.write_record(".storage_alignment", b"64")
+    serialization_id = "".join(random.choice("0123456789") for _ in range(40))
+    head = [("data.pkl", buf.getbuffer()), (".format_version", b"1"),
+            (".storage_alignment", b"64")]
     if not disable_byteorder:
-        w.write_record("byteorder", sys.byteorder.encode("ascii"))
+        head.append(("byteorder", sys.byteorder.encode("ascii")))
+    tail = [("version", b"3\n"), (".data/serialization_id", serialization_id.encode("ascii"))]
+    w = ZipWriter(f, archive_name)
+    w.reserve([(name, len(data)) for name, data in head] +
+              [("data/" + key, records.storage_nbytes(key)) for key in records.records] +
+              [(name, len(data)) for name, data in tail])
+    for name, data in head:
+        w.write_record(name, data)
     for key in records.records:
         w.write_record("data/" + key, records.storage_bytes(key))
-    w.write_record("version", b"3\n")
-    w.write_record(".data/serialization_id",
-                   "".join(random.choice("0123456789") for _ in range(40)).encode("ascii"))
+    for name, data in tail:
+        w.write_record(name, data)
     w.close()
 
 

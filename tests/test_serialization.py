@@ -482,6 +482,37 @@ def test_zip64_records_load_in_torch(monkeypatch):
     assert ember.equal(load(io.BytesIO(data))["a"], ember.arange(10.0))
 
 
+def test_large_records_checksums_and_preallocated_size(tmp_path, monkeypatch):
+    """Records of 1 MB and more are checksummed in two parts, and a path's archive is
+    allocated up front: zipfile checks every CRC-32, and the file is exactly as reserved."""
+    reserved = []
+    real = zipformat.preallocate
+    monkeypatch.setattr(zipformat, "preallocate", lambda f, n: reserved.append(n) or real(f, n))
+    rng = np.random.default_rng(0)
+    arrays = {"odd": rng.standard_normal(300_001), "pow2": rng.standard_normal(1 << 18),
+              "bf16": rng.standard_normal(700_000).astype(np.float32)}
+    obj = {k: ember.tensor(a, dtype=ember.bfloat16 if k == "bf16" else None)
+           for k, a in arrays.items()}
+    path = tmp_path / "big.pt"
+    save(obj, path)
+    assert reserved == [os.path.getsize(path)]
+    assert zipfile.ZipFile(path).testzip() is None
+    got = torch.load(path)
+    for k, t in obj.items():
+        assert np.array_equal(values(got[k]), values(t))
+    small = tmp_path / "small.pt"
+    save({"a": ember.ones(10)}, small)       # too small to be worth a reservation
+    assert len(reserved) == 1 and zipfile.ZipFile(small).testzip() is None
+
+
+def test_crc32_combine():
+    import zlib
+    rng = np.random.default_rng(1)
+    for n_a, n_b in [(0, 0), (5, 0), (0, 7), (3, 1), (100, 4097), (10, 1 << 20)]:
+        a, b = rng.bytes(n_a), rng.bytes(n_b)
+        assert zipformat.crc32_combine(zlib.crc32(a), zlib.crc32(b), n_b) == zlib.crc32(a + b)
+
+
 # --- map_location -------------------------------------------------------------------------------
 def cuda_tagged_file(monkeypatch):
     monkeypatch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:1")

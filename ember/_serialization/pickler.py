@@ -122,6 +122,13 @@ class StorageRecords:
         pid = ("storage", cls, key, str(device_of(root)), numel)
         return pid + (None,) if self.legacy else pid
 
+    def storage_nbytes(self, key):
+        """The size in the file of storage `key` (without encoding it)."""
+        root, dtype = self.records[key]
+        if dtype is None:
+            return root.nbytes
+        return root.nbytes // dtype.np.itemsize * dtype.itemsize
+
     def storage_bytes(self, key):
         """The bytes of storage `key` as PyTorch lays them out (a host uint8 buffer)."""
         root, dtype = self.records[key]
