@@ -258,16 +258,19 @@ def _is_zip(f):
 
 def _load_zip(f, path, map_location, pickle_module, weights_only, mmap, load_args):
     reader = ZipReader(f)
+    reader.version()
+    reader.check_records()
     if reader.has_record("constants.pkl"):
         raise RuntimeError("This is a TorchScript archive (torch.jit.save); ember cannot load "
                            "TorchScript. Save the model's state_dict in PyTorch instead.")
-    byteorder = None
+    byteorder = "little"
     if reader.has_record("byteorder"):
-        byteorder = reader.read_record("byteorder").decode("ascii", "replace")
-        if byteorder not in ("little", "big"):
-            raise ValueError("Unknown endianness type: " + byteorder)
-    else:
-        byteorder = "little"
+        raw = reader.read_record("byteorder")
+        if raw not in (b"little", b"big"):
+            raise ValueError("Unknown endianness type: " + raw.decode())
+        byteorder = raw.decode()
+    if reader.has_record(".storage_alignment"):
+        int(reader.read_record(".storage_alignment"))   # PyTorch refuses a non-integer
     mapped = None
     if mmap:
         if path is None:

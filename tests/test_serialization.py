@@ -385,6 +385,120 @@ def test_record_shorter_than_storage_is_an_error():
         load(io.BytesIO(buf.getvalue()))
 
 
+# --- damaged archives: ember decides as torch.load does ------------------------------------------
+def rewrite(data, change=None, extra=(), first=()):
+    """A copy of checkpoint `data` with each record's bytes passed through
+    ``change(name, bytes)`` (None drops the record), `first` records put before the others
+    and `extra` ones after them."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, payload in first:
+            z.writestr(name, payload)
+        for info in src.infolist():
+            payload = src.read(info)
+            if change is not None:
+                payload = change(info.filename.split("/", 1)[1], payload)
+            if payload is not None:
+                z.writestr(info.filename, payload)
+        for name, payload in extra:
+            z.writestr(name, payload)
+    return out.getvalue()
+
+
+def record(which, value):
+    """A `change` for `rewrite`: record `which` gets `value` (None: removed)."""
+    return lambda name, payload: value if name == which else payload
+
+
+def pickle_edit(edit):
+    return lambda name, payload: edit(payload) if name == "data.pkl" else payload
+
+
+def memoize_after_first_dict(pkl):
+    i = pkl.index(pickle.EMPTY_DICT)
+    return pkl[:i + 1] + pickle.MEMOIZE + pkl[i + 1:]
+
+
+DAMAGE = {
+    "storage record longer": dict(change=lambda n, p: p + bytes(8) if n == "data/0" else p),
+    "storage record shorter": dict(change=lambda n, p: p[:8] if n == "data/0" else p),
+    "no version record": dict(change=record("version", None)),
+    "version 0": dict(change=record("version", b"0\n")),
+    "version -1": dict(change=record("version", b"-1")),
+    "version 11": dict(change=record("version", b"11\n")),
+    "version 10": dict(change=record("version", b"10")),
+    "version not a number": dict(change=record("version", b"abc\n")),
+    "version empty": dict(change=record("version", b"")),
+    "version with blanks and a tail": dict(change=record("version", b" +3abc")),
+    ".data/version wins": dict(change=record("version", b"99"),
+                               extra=[("archive/.data/version", b"3\n")]),
+    ".data/version too new": dict(extra=[("archive/.data/version", b"12\n")]),
+    "no byteorder record": dict(change=record("byteorder", None)),
+    "byteorder big": dict(change=record("byteorder", b"big")),
+    "byteorder unknown": dict(change=record("byteorder", b"middle")),
+    "byteorder not UTF-8": dict(change=record("byteorder", b"\xff\xfe")),
+    "storage_alignment not a number": dict(change=record(".storage_alignment", b"x64")),
+    "storage_alignment other number": dict(change=record(".storage_alignment", b"128\n")),
+    "format_version junk": dict(change=record(".format_version", b"\xff")),
+    "no serialization_id": dict(change=record(".data/serialization_id", None)),
+    "record outside the folder": dict(extra=[("other/x", b"1")]),
+    "first record outside any folder": dict(first=[("x", b"1")]),
+    "extra storage record": dict(extra=[("archive/data/9", b"12345678")]),
+    "MEMOIZE in a protocol-2 pickle": dict(change=pickle_edit(memoize_after_first_dict)),
+    "DUP in a protocol-2 pickle": dict(change=pickle_edit(
+        lambda pkl: pkl[:-1] + pickle.DUP + pickle.POP + pickle.STOP)),
+    "two objects at STOP": dict(change=pickle_edit(
+        lambda pkl: pkl[:-1] + pickle.BININT1 + b"\x07" + pickle.STOP)),
+    "LONG4 in a protocol-2 pickle": dict(change=pickle_edit(
+        lambda pkl: pkl[:-1] + pickle.POP + pickle.dumps(1 << 3000, protocol=2)[2:])),
+}
+
+
+def same_result(e, t):
+    if isinstance(t, torch.Tensor):
+        return isinstance(e, ember.Tensor) and e.dtype.name == str(t.dtype)[6:] and \
+            np.array_equal(values(e), values(t))
+    if isinstance(t, dict):
+        return type(e) is dict and list(e) == list(t) and all(same_result(e[k], t[k]) for k in t)
+    return type(e) is type(t) and e == t
+
+
+@pytest.mark.parametrize("case", list(DAMAGE))
+def test_damaged_archives_accepted_or_refused_like_torch(case):
+    data = to_bytes({"a": torch.arange(4.0), "b": torch.tensor([1, 2])}, torch.save)
+    damaged = rewrite(data, **DAMAGE[case])
+    import warnings
+    for weights_only in (True, False):
+        outcome = []
+        for lib in (torch, ember):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    outcome.append(lib.load(io.BytesIO(damaged), weights_only=weights_only))
+            except Exception as e:  # noqa: BLE001 - the type is what is compared
+                outcome.append(e)
+        t, e = outcome
+        if isinstance(t, Exception):
+            assert type(e) is type(t), (weights_only, e, t)
+        else:
+            assert not isinstance(e, Exception), (weights_only, e)
+            assert same_result(e, t), (weights_only, e, t)
+
+
+def test_mmap_needs_only_enough_bytes(tmp_path):
+    """With mmap=True PyTorch does not check a storage record's size: a longer one loads
+    in both; a shorter one, which PyTorch reads past, is refused by ember."""
+    data = to_bytes({"a": torch.arange(4.0)}, torch.save)
+    path = tmp_path / "m.pt"
+    path.write_bytes(rewrite(data, lambda n, p: p + bytes(8) if n == "data/0" else p))
+    assert torch.equal(torch.load(path, mmap=True)["a"], torch.arange(4.0))
+    assert load(path, mmap=True)["a"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    path.write_bytes(rewrite(data, lambda n, p: p[:8] if n == "data/0" else p))
+    with pytest.raises(RuntimeError, match="data/0"):
+        load(path, mmap=True)
+
+
 def test_not_a_checkpoint():
     for data in (b"", b"hello world, not a checkpoint"):
         for kw in ({}, {"weights_only": False}):

@@ -151,6 +151,12 @@ class ZipStorages:
                                    "truncated" % name)
             raw = self._mmap[start:start + nbytes]
         else:
+            size = self._reader.record_size(name)
+            if size != nbytes:   # PyTorch's check (a memory-mapped load only needs enough)
+                raise RuntimeError(
+                    "PytorchStreamReader failed reading file %s: record size (%d bytes) does not "
+                    "match expected size (%d bytes = %d elements * %d bytes/element) for dtype %s"
+                    % (name, size, nbytes, numel, dtype.itemsize, dtype))
             raw = self._reader.read_array(name, nbytes)
         st = TypedStorage(decode_storage(raw, dtype, self._byteorder), dtype)
         st = self._restore(st, location)

@@ -11,6 +11,7 @@ crash or a hang: the data is read from memory and every length is checked agains
 import _compat_pickle
 import codecs
 import pickle
+import pickletools
 import struct
 from collections import Counter, OrderedDict
 from pickle import UnpicklingError
@@ -76,6 +77,7 @@ class SafeUnpickler:
         self._tensor_types = tuple(tensor_types)
         self._encoding = encoding
         self.proto = 0
+        self._ops = _OPS_BY_PROTOCOL[1]     # until a PROTO opcode says otherwise
 
     # --- reading ------------------------------------------------------------------------------
     def _read(self, n):
@@ -102,16 +104,16 @@ class SafeUnpickler:
     def load(self):
         self.stack = []
         self.memo = {}
-        ops = self._ops
         try:
             while True:
                 code = self._read(1)[0]
-                op = ops.get(code)
+                op = self._ops.get(code)
                 if op is None:
                     raise UnpicklingError("Unsupported operand %d" % code)
                 if op is _stop:
-                    if len(self.stack) != 1 or isinstance(self.stack[0], _Mark):
-                        raise UnpicklingError("unpickling stack is not a single object at STOP")
+                    # the top of the stack, as PyTorch's and Python's unpicklers return it
+                    if not self.stack or isinstance(self.stack[-1], _Mark):
+                        raise UnpicklingError("unpickling stack is empty at STOP")
                     return self.stack.pop()
                 op(self)
         except UnpicklingError:
@@ -478,6 +480,8 @@ class SafeUnpickler:
         if proto > pickle.HIGHEST_PROTOCOL:
             raise UnpicklingError("unsupported pickle protocol: %d" % proto)
         self.proto = proto
+        if self._ops is not _TORCH_OPS:     # once protocol 2 is declared, it stays
+            self._ops = _OPS_BY_PROTOCOL[proto]
 
     def op_frame(self):
         self._read(8)   # frames only group opcodes; the data is already in memory
@@ -522,4 +526,29 @@ _OPCODES = {
     pickle.BINUNICODE8: SafeUnpickler.op_binunicode8, pickle.PROTO: SafeUnpickler.op_proto,
     pickle.FRAME: SafeUnpickler.op_frame, pickle.STOP: _stop,
 }
-SafeUnpickler._ops = {code[0]: fn for code, fn in _OPCODES.items()}
+_ALL_OPS = {code[0]: fn for code, fn in _OPCODES.items()}
+# The opcodes of PyTorch's weights-only unpickler: all that ``torch.save`` (protocol 2) writes
+_TORCH_OPS = {code[0]: _ALL_OPS[code[0]] for code in (
+    pickle.GLOBAL, pickle.NEWOBJ, pickle.REDUCE, pickle.BUILD, pickle.APPEND, pickle.APPENDS,
+    pickle.SETITEM, pickle.SETITEMS, pickle.MARK, pickle.TUPLE, pickle.TUPLE1, pickle.TUPLE2,
+    pickle.TUPLE3, pickle.NONE, pickle.NEWFALSE, pickle.NEWTRUE, pickle.EMPTY_TUPLE,
+    pickle.EMPTY_LIST, pickle.EMPTY_DICT, pickle.EMPTY_SET, pickle.BININT, pickle.BININT1,
+    pickle.BININT2, pickle.BINFLOAT, pickle.BINUNICODE, pickle.SHORT_BINSTRING,
+    pickle.BINPERSID, pickle.BINGET, pickle.LONG_BINGET, pickle.BINPUT, pickle.LONG_BINPUT,
+    pickle.LONG1, pickle.PROTO, pickle.STOP)}
+_OP_PROTOCOL = {ord(op.code): op.proto for op in pickletools.opcodes}
+
+
+def _ops_for(protocol):
+    """The opcode table of a pickle declaring `protocol`. Protocol 2 (what ``torch.save``
+    writes) gets exactly PyTorch's opcodes, so such a file loads in ember only if it loads in
+    PyTorch (a MEMOIZE or a DUP there is damage). Ember-specific: pickles of the other
+    protocols, which PyTorch's weights-only loader mostly refuses, may use every opcode their
+    protocol defines, and PyTorch's."""
+    if protocol == 2:
+        return _TORCH_OPS
+    return {code: fn for code, fn in _ALL_OPS.items()
+            if code in _TORCH_OPS or _OP_PROTOCOL[code] <= protocol}
+
+
+_OPS_BY_PROTOCOL = {p: _ops_for(p) for p in range(pickle.HIGHEST_PROTOCOL + 1)}

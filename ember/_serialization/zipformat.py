@@ -13,6 +13,7 @@ buffers.
 """
 import functools
 import os
+import re
 import stat
 import struct
 import zipfile
@@ -30,6 +31,10 @@ _FLAGS = 0x0808          # bit 3: sizes in a data descriptor; bit 11: UTF-8 name
 ZIP64_LIMIT = _U32
 _PARALLEL_CRC = 1 << 20
 _PREALLOCATE_MIN = 1 << 20
+
+# the archive format versions PyTorch reads
+MIN_VERSION, MAX_VERSION = 1, 10
+_VERSION = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
 
 CORRUPT_HINT = (" This is an internal miniz error. If you are seeing this error, there is a high "
                 "likelihood that your checkpoint file is corrupted. This can happen if the "
@@ -235,11 +240,58 @@ class ZipReader:
             raise RuntimeError("PytorchStreamReader failed reading zip archive: archive has no "
                                "records.%s" % CORRUPT_HINT)
         first = infos[0].filename
-        self.prefix = first[:first.index("/") + 1] if "/" in first else ""
+        if "/" not in first:
+            raise RuntimeError("file in archive is not in a subdirectory: %s" % first)
+        self.prefix = first[:first.index("/") + 1]
         self._infos = {}
+        self._outside = None      # the first record outside the archive's folder
         for info in infos:
             if info.filename.startswith(self.prefix):
                 self._infos[info.filename[len(self.prefix):]] = info
+            elif self._outside is None:
+                self._outside = info.filename
+
+    def check_records(self):
+        """Raises PyTorch's error when a record lies outside the archive's folder (PyTorch
+        checks it when it lists the records, after the version)."""
+        if self._outside is not None:
+            raise RuntimeError("file in archive is not in a subdirectory %s: %s"
+                               % (self.prefix, self._outside))
+
+    def version(self):
+        """The archive's format version (``.data/version``, else ``version``), read as
+        PyTorch's reader does (C's ``strtoull``: leading blanks, a sign, decimal digits, the
+        rest ignored); a missing record or a version outside 1..10 is a RuntimeError."""
+        name = ".data/version" if self.has_record(".data/version") else "version"
+        if not self.has_record(name):
+            raise RuntimeError('Expected hasRecord("version") to be true, but got false: the '
+                               'checkpoint has no "version" record.')
+        text = self.read_record(name)
+        match = _VERSION.match(text)
+        if match is None:
+            raise RuntimeError("Couldn't parse the version %s as Long Long."
+                               % text.decode("utf-8", "replace"))
+        sign, digits = match.groups()
+        value = int(digits)
+        if value >= 1 << 64:
+            raise RuntimeError("Couldn't parse the version %s: out of range"
+                               % text.decode("utf-8", "replace"))
+        value = (-value if sign == b"-" else value) % (1 << 64)   # unsigned, as strtoull
+        if value >= 1 << 63:
+            value -= 1 << 64                                      # then read as signed
+        if value < MIN_VERSION:
+            raise RuntimeError(
+                "Attempted to read a PyTorch file with version %d, but the minimum supported "
+                "version for reading is %d. Your PyTorch script module file is too old. Please "
+                "regenerate it with latest version of PyTorch to mitigate this issue."
+                % (value, MIN_VERSION))
+        if value > MAX_VERSION:
+            raise RuntimeError(
+                "Attempted to read a PyTorch file with version %d, but the maximum supported "
+                "version for reading is %d. The version of your PyTorch installation may be too "
+                "old, please upgrade PyTorch to latest version to mitigate this issue."
+                % (value, MAX_VERSION))
+        return value
 
     def names(self):
         return list(self._infos)
