@@ -369,3 +369,170 @@ def test_bad_dataset_counter():
         return len(batches), batches[0][:5], ds.num
     a, b = both(run)
     assert a == b
+
+
+# --- the batched paths: TensorDataset.__getitems__ and default_collate's NumPy stack ----------
+
+def _layout(t):
+    """What a view's memory looks like: shape, strides, storage offset, contiguity."""
+    return (tuple(t.shape), t.stride(), t.storage_offset(), t.is_contiguous())
+
+
+def _tensor_dataset_cases(lib):
+    """TensorDatasets over plain tensors, views (a slice, a transpose), 1-D and bool data."""
+    x = lib.arange(60, dtype=lib.float32).view(5, 3, 4)
+    y = lib.arange(5) * 10
+    flags = lib.tensor([True, False, True, True, False])
+    return [
+        lib.utils.data.TensorDataset(x, y),
+        lib.utils.data.TensorDataset(x[1:], y[1:], flags[1:]),
+        lib.utils.data.TensorDataset(x.transpose(0, 2).contiguous().transpose(0, 2), flags),
+        lib.utils.data.TensorDataset(x.to(lib.float16), y.to(lib.int8)),
+    ]
+
+
+@pytest.mark.parametrize("indices", [[0, 3, 1], [-1, 0, -4], [2], [], [1, 1, 1]])
+def test_tensor_dataset_getitems_is_per_sample_indexing(indices):
+    """ember's TensorDataset.__getitems__ gives what indexing sample by sample gives (torch's
+    TensorDataset has no __getitems__: the DataLoader indexes it sample by sample)."""
+    for ds_e, ds_t in zip(_tensor_dataset_cases(ember), _tensor_dataset_cases(torch)):
+        fast = ds_e.__getitems__(indices)
+        slow = [ds_e[i] for i in indices]
+        reference = [ds_t[i] for i in indices]
+        assert plain(fast) == plain(slow) == plain(reference)
+        assert type(fast) is list and all(type(s) is tuple for s in fast)
+        for f_row, s_row, t_row in zip(fast, slow, reference):
+            for f, s, t in zip(f_row, s_row, t_row):
+                assert _layout(f) == _layout(s) == _layout(t)
+                assert f._base is s._base and f._version == s._version
+                assert f.untyped_storage().data_ptr() == s.untyped_storage().data_ptr()
+
+
+def test_tensor_dataset_getitems_rows_are_views():
+    """The rows share memory and the version counter with the dataset's tensor, and an
+    in-place op that makes a row part of a graph reaches the base, as x[i] does."""
+    def run(lib, d, batched):
+        x = lib.zeros(4, 3)
+        ds = d.TensorDataset(x, lib.arange(4))
+        rows = ds.__getitems__([2, 0]) if batched else [ds[2], ds[0]]
+        rows[0][0].add_(5)
+        versions = [x._version, rows[0][0]._version]
+        w = lib.ones(3, requires_grad=True)
+        rows[1][0].copy_(w * 2)
+        x.sum().backward()
+        return x.tolist(), versions, x.grad_fn.name(), w.grad.tolist()
+    reference = run(torch, td, False)
+    assert run(ember, ed, True) == run(ember, ed, False) == reference
+
+
+def test_tensor_dataset_getitems_view_of_view_in_place():
+    """Rows of a dataset tensor that is itself a view rebuild through both views."""
+    def run(batched):
+        base = ember.zeros(5, 3)
+        ds = ed.TensorDataset(base[1:])
+        row = ds.__getitems__([2])[0][0] if batched else ds[2][0]
+        w = ember.ones(3, requires_grad=True)
+        row.copy_(w * 3)
+        base.sum().backward()
+        return base.tolist(), base.grad_fn.name(), row.grad_fn.name(), w.grad.tolist()
+    assert run(True) == run(False)
+
+
+def test_tensor_dataset_getitems_fallbacks():
+    """Index types other than int, out-of-range indices, tensors that record gradients and
+    subclasses with their own __getitem__ all behave as per-sample indexing."""
+    def indexed(lib, d, idx):
+        ds = d.TensorDataset(lib.arange(12.).view(6, 2), lib.arange(6))
+        return ds.__getitems__(idx) if lib is ember else [ds[i] for i in idx]
+    for idx in ([np.int64(1), 2], [True, 0]):
+        assert plain(indexed(ember, ed, idx)) == plain(indexed(torch, td, idx))
+    assert plain(indexed(ember, ed, [ember.tensor(3)])) == \
+        plain(indexed(torch, td, [torch.tensor(3)]))
+    assert raised(lambda lib, d: indexed(lib, d, [1, 6])) == \
+        raised(lambda lib, d: [d.TensorDataset(lib.ones(6))[i] for i in (1, 6)])
+
+    w = ember.ones(3, 2, requires_grad=True)
+    rows = ed.TensorDataset(w).__getitems__([1, 2])
+    assert [r[0].grad_fn.name() for r in rows] == [w[1].grad_fn.name()] * 2
+
+    def loader(lib, d):
+        class Doubled(d.TensorDataset):
+            def __getitem__(self, i):
+                x, y = super().__getitem__(i)
+                return x * 2, y
+        return list(d.DataLoader(Doubled(lib.arange(6.).view(3, 2), lib.arange(3)),
+                                 batch_size=2))
+    a, b = both(loader)
+    assert a == b
+
+
+def test_custom_collate_gets_samples_of_tensor_dataset():
+    """A user's collate_fn still receives the list of per-sample tuples."""
+    def run(lib, d):
+        ds = d.TensorDataset(lib.arange(10).view(5, 2), lib.arange(5).float())
+        seen = []
+
+        def collate(batch):
+            seen.append([type(b).__name__ for b in batch])
+            return batch
+        g = lib.Generator().manual_seed(0)
+        out = list(d.DataLoader(ds, batch_size=2, shuffle=True, generator=g, collate_fn=collate))
+        return out, seen
+    a, b = both(run)
+    assert a == b
+
+
+def _collate_cases(lib):
+    x = lib.arange(24, dtype=lib.float32).view(2, 3, 4)
+    return {
+        "float32": [x[0], x[1]],
+        "float16": [x[0].half(), x[1].half()],
+        "bfloat16": [x[0].bfloat16(), x[1].bfloat16()],
+        "int8": [x[0].to(lib.int8), x[1].to(lib.int8)],
+        "bool": [x[0] > 3, x[1] > 20],
+        "complex": [x[0].to(lib.complex64), x[1].to(lib.complex64)],
+        "scalars": [lib.tensor(1), lib.tensor(7), lib.tensor(-2)],
+        "float_scalars": [lib.tensor(1.5), lib.tensor(2.5)],
+        "empty_rows": [lib.ones(0, 3), lib.ones(0, 3)],
+        "transposed": [x[0].t(), x[1].t()],
+        "strided": [x[0][:, ::2], x[1][:, 1::2]],
+        "rows": list(x.view(6, 4)),
+        "one": [x[0]],
+        "nested": [{"img": x[0], "meta": (lib.tensor(1), 3, "a"), "l": [x[1, 0], 1.5]},
+                   {"img": x[1], "meta": (lib.tensor(2), 4, "b"), "l": [x[0, 0], 2.5]}],
+        "named": [Point(x[0], lib.tensor(0)), Point(x[1], lib.tensor(1))],
+        "tuples": [(x[0], lib.tensor(0)), (x[1], lib.tensor(1))],
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_collate_cases(ember)))
+def test_default_collate_tensors_match_torch(name):
+    """default_collate's NumPy stack gives torch's values, dtypes, shapes and layouts."""
+    out_e = ed.default_collate(_collate_cases(ember)[name])
+    out_t = td.default_collate(_collate_cases(torch)[name])
+    assert plain(out_e) == plain(out_t)
+
+    def layouts(out):
+        if isinstance(out, (ember.Tensor, torch.Tensor)):
+            return _layout(out)
+        if isinstance(out, dict):
+            return {k: layouts(v) for k, v in out.items()}
+        if isinstance(out, (list, tuple)):
+            return [layouts(v) for v in out]
+        return None
+    if name != "empty_rows":  # (ember reports NumPy's zero strides for any empty tensor)
+        assert layouts(out_e) == layouts(out_t)
+
+
+def test_default_collate_copies_and_keeps_gradients():
+    """The batch owns fresh memory; tensors that need gradients go through stack's graph."""
+    def run(lib, d):
+        x = lib.zeros(2, 3)
+        batch = d.default_collate([x[0], x[1]])
+        batch.add_(1)
+        w = lib.ones(3, requires_grad=True)
+        out = d.default_collate([w * 2, w * 3])
+        out.sum().backward()
+        return x.tolist(), out.grad_fn.name(), w.grad.tolist()
+    a, b = both(run)
+    assert a == b

@@ -1,12 +1,15 @@
 """Datasets: map-style (``__getitem__`` + ``__len__``) and iterable-style (``__iter__``),
 with the combinators PyTorch provides and ``random_split``."""
 import bisect
+from functools import partial
 import itertools
 import math
 import warnings
 from typing import Generic, Iterable, TypeVar
 
 from ember import default_generator, randperm
+from ember._tensor import Tensor
+from ember.ops.views import basic_index
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
@@ -44,8 +47,61 @@ class TensorDataset(Dataset):
     def __getitem__(self, index):
         return tuple(tensor[index] for tensor in self.tensors)
 
+    def __getitems__(self, indices):
+        """``[self[i] for i in indices]``, which is what the DataLoader fetches (PyTorch's
+        TensorDataset has no ``__getitems__``; ember's builds the rows of each tensor in
+        one pass, see `_rows`). A subclass with its own ``__getitem__`` gets that."""
+        if type(self).__getitem__ is not TensorDataset.__getitem__:
+            return [self[i] for i in indices]
+        return list(zip(*[_rows(tensor, indices) for tensor in self.tensors]))
+
     def __len__(self):
         return self.tensors[0].size(0)
+
+
+def _row_view(index, base):
+    """The ``_view_fn`` of a row ``x[index]`` of a tensor `x` that is not a view itself:
+    rebuilds that view from `base`."""
+    return basic_index(base, (index,))
+
+
+def _row_of_view(prev, index, base):
+    """The ``_view_fn`` of a row ``x[index]`` of a view `x` whose own view function is
+    `prev`."""
+    return basic_index(prev(base), (index,))
+
+
+def _rows(tensor, indices):
+    """``[tensor[i] for i in indices]``. ember-specific: for a plain tensor that records no
+    gradient and int indices in range, each row is built directly as the view ``tensor[i]``
+    makes (same array view, base, version counter and view function), without going
+    through the indexing machinery once per row."""
+    data = tensor._data
+    if type(tensor) is not Tensor or tensor._rg or not data.ndim:
+        return [tensor[i] for i in indices]
+    n = data.shape[0]
+    if tensor._vc is None:
+        tensor._vc = [0]
+    version, dtype = tensor._vc, tensor._dtype
+    base = tensor._base
+    if base is None:
+        base, view_fn = tensor, _row_view
+    else:
+        view_fn = partial(_row_of_view, tensor._view_fn)
+    new = object.__new__
+    rows = []
+    for i in indices:
+        if i.__class__ is not int or not -n <= i < n:
+            rows.append(tensor[i])  # other index types, and the IndexError
+            continue
+        row = new(Tensor)
+        row._data = data[i, ...]
+        row._dtype = dtype
+        row._vc = version
+        row._base = base
+        row._view_fn = partial(view_fn, i)
+        rows.append(row)
+    return rows
 
 
 class StackDataset(Dataset):

@@ -89,9 +89,7 @@ def collate(batch, *, collate_fn_map=None):
         return elem_type(*(collate(samples, collate_fn_map=collate_fn_map)
                            for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
-        it = iter(batch)
-        elem_size = len(next(it))
-        if not all(len(e) == elem_size for e in it):
+        if len(set(map(len, batch))) != 1:
             raise RuntimeError("each element in list of batch should be of equal size")
         transposed = list(zip(*batch))
         if isinstance(elem, tuple):
@@ -122,12 +120,17 @@ def _stack_fast(batch, shared):
         if type(a) is not np.ndarray or t._dtype is not dtype or t._rg or a.shape != shape:
             return None
         arrays.append(a)
+    out_shape = (len(arrays),) + shape
     if shared:
         from ember.multiprocessing import _shared
-        out = _shared.empty((len(arrays),) + shape, elem._data.dtype)
-        np.stack(arrays, out=out)
+        out = _shared.empty(out_shape, elem._data.dtype)
     else:
-        out = np.stack(arrays)
+        out = np.empty(out_shape, elem._data.dtype)
+    if shape:
+        # the samples laid end to end along their first dimension fill `out` row by row
+        np.concatenate(arrays, out=out.reshape((len(arrays) * shape[0],) + shape[1:]))
+    else:
+        out[...] = arrays
     return Tensor._make(out, dtype)
 
 
