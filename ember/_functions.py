@@ -4,7 +4,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor_methods import EXTRA_FUNCTIONS, METHODS, nonzero, argwhere, equal, allclose, isclose
-from .ops import blas, pointwise, reduce, shape, views
+from .ops import arith, blas, pointwise, reduce, shape, views
 from .ops._op import result_dtype
 
 globals().update({k: v for k, v in METHODS.items() if not k.endswith("_")})
@@ -87,9 +87,9 @@ def clamp_max(x, max):
 
 
 def rsub(input, other, alpha=1):
-    return METHODS["sub"](other, input, alpha=alpha)
+    return arith.rsub(input, other, alpha)
 
 
 __all__ = [k for k in list(globals()) if not k.startswith("_") and k not in (
-    "np", "D", "METHODS", "EXTRA_FUNCTIONS", "blas", "pointwise", "reduce", "shape", "views", "result_dtype")]
+    "np", "D", "METHODS", "EXTRA_FUNCTIONS", "arith", "blas", "pointwise", "reduce", "shape", "views", "result_dtype")]
 __all__ += ["nonzero", "argwhere", "equal", "allclose", "isclose"]

@@ -144,11 +144,11 @@ def _not_tensor(fn):
 Tensor.__add__ = arith.add
 Tensor.__radd__ = _r(arith.add)
 Tensor.__sub__ = arith.sub
-Tensor.__rsub__ = _r(arith.sub)
+Tensor.__rsub__ = arith.rsub
 Tensor.__mul__ = arith.mul
 Tensor.__rmul__ = _r(arith.mul)
 Tensor.__truediv__ = arith.div
-Tensor.__rtruediv__ = _r(arith.div)
+Tensor.__rtruediv__ = arith.rdiv
 Tensor.__floordiv__ = _not_tensor(arith.floor_divide)
 Tensor.__rfloordiv__ = _r(arith.floor_divide)
 Tensor.__mod__ = _not_tensor(arith.remainder)

@@ -158,6 +158,7 @@ def test_matches_torch(case):
     e_out = _fn(name, EF)(*eg, *eo, **ek)
     t_out = _fn(name, TF)(*tg, *to, **tk)
     _close(e_out, t_out, rtol=2e-5, atol=2e-6)
+    assert e_out.grad_fn.name() == t_out.grad_fn.name()
     seed = randn(*t_out.shape) if t_out.dim() else np.array(1.5, dtype=np.float32)
     e_out.backward(ember.tensor(seed))
     t_out.backward(torch.tensor(seed))
@@ -372,3 +373,36 @@ def test_gumbel_softmax_stream(hard):
     (e * ember.tensor(w)).sum().backward()
     (t * torch.tensor(w)).sum().backward()
     _close(el.grad, tl.grad, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("fn", ["batch_norm", "instance_norm"])
+def test_running_statistics_equal_pytorchs_bits(seed, fn):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((4, 3, 7)) * rng.uniform(0.1, 10) + rng.uniform(-3, 3))
+    x = x.astype(np.float32)
+    mean0 = rng.standard_normal(3).astype(np.float32)
+    var0 = rng.uniform(0.5, 2, 3).astype(np.float32)
+    stats = []
+    for lib, F in ((ember, EF), (torch, TF)):
+        rm, rv = lib.tensor(mean0.copy()), lib.tensor(var0.copy())
+        if fn == "batch_norm":
+            F.batch_norm(lib.tensor(x), rm, rv, training=True, momentum=0.1)
+        else:
+            F.instance_norm(lib.tensor(x), rm, rv, use_input_stats=True)
+        stats.append((rm.numpy(), rv.numpy()))
+    np.testing.assert_array_equal(stats[0][0], stats[1][0])
+    np.testing.assert_array_equal(stats[0][1], stats[1][1])
+
+
+SIGNS = ember.tensor(np.sign(randn(4, 5)).astype(np.float64))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: EF.multi_margin_loss(x, ember.tensor(np.array([0, 1, 2, 3])), p=2),
+    lambda x: EF.soft_margin_loss(x, SIGNS),
+    lambda x: EF.pdist(x), lambda x: EF.instance_norm(x.reshape(2, 2, 5)),
+])
+def test_double_backward_of_single_node_composites(fn):
+    x = ember.tensor(randn(4, 5).astype(np.float64), requires_grad=True)
+    assert ember.autograd.gradgradcheck(fn, [x])

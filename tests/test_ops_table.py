@@ -193,6 +193,23 @@ def test_shape_ops_values_grads_and_strides(fn):
         assert re.grad_fn.name() == rt.grad_fn.name()
 
 
+@pytest.mark.parametrize("fn", [
+    lambda m, x: 2 - x, lambda m, x: m.rsub(x, 3, alpha=2), lambda m, x: m.rsub(x, x * x),
+    lambda m, x: m.rsub(x, x.exp(), alpha=0.5), lambda m, x: 2 / x, lambda m, x: 1.5 - x[0],
+])
+def test_reflected_number_ops_record_pytorchs_nodes(fn):
+    v = np.random.default_rng(4).uniform(0.5, 2.0, (3, 4))
+    e = ember.tensor(v, requires_grad=True)
+    t = torch.tensor(v, requires_grad=True)
+    re, rt = fn(ember, e), fn(torch, t)
+    _check_same(re, rt, rtol=1e-12)
+    assert re.grad_fn.name() == rt.grad_fn.name()
+    re.sum().backward()
+    rt.sum().backward()
+    np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    assert ember.autograd.gradgradcheck(lambda x: fn(ember, x), (ember.tensor(v, requires_grad=True),))
+
+
 @pytest.mark.parametrize("fn", [lambda x: x * x + 1, lambda x: x.exp(), lambda x: x.sum(),
                                 lambda x: x / 3, lambda x: x.mean(0), lambda x: x @ x.t()])
 def test_bfloat16_results_stay_bfloat16(fn):

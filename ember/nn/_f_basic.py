@@ -10,7 +10,7 @@ from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..ops._op import norm_dim
-from ._fused import Fused, apply
+from ._fused import Fused, apply, composite
 
 __all__ = ["linear", "bilinear", "dropout", "alpha_dropout", "dropout1d", "dropout2d",
            "dropout3d", "feature_alpha_dropout", "embedding", "embedding_bag", "one_hot",
@@ -489,4 +489,5 @@ def pdist(input, p=2):
     n = input.shape[0]
     i, j = np.triu_indices(n, 1)
     from .._creation import tensor
-    return _vector_norm(input[tensor(i)] - input[tensor(j)], p, 1)
+    ti, tj = tensor(i), tensor(j)
+    return composite("PdistBackward0", lambda x: _vector_norm(x[ti] - x[tj], p, 1), input)

@@ -7,6 +7,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import array_module
 from .._tensor import Tensor
+from ..ops.arith import div_number
 from ._f_activation import log_softmax
 from ._fused import Fused, apply
 
@@ -175,8 +176,16 @@ def _nll(input, target, weight, reduction, ignore_index):
     if bad.any():
         raise IndexError("Target %d is out of bounds." % t[bad].reshape(-1)[0])
     w = weight._data.astype(input._dtype.np, copy=False) if weight is not None else None
-    node = "NllLossBackward0" if d <= 2 else "NllLoss2DBackward0"
-    return apply(NllLossBackward0(t, w, reduction, ignore_index, node), input)
+    if d <= 2:
+        return apply(NllLossBackward0(t, w, reduction, ignore_index, "NllLossBackward0"), input)
+    if d == 4:
+        return apply(NllLossBackward0(t, w, reduction, ignore_index, "NllLoss2DBackward0"), input)
+    # other K-dimensional inputs go through the 2-d loss as (N, C, 1, L), as in PyTorch
+    n, c = input.shape[:2]
+    x = input.contiguous().view(n, c, 1, -1)
+    loss = apply(NllLossBackward0(t.reshape(n, 1, -1), w, reduction, ignore_index,
+                                  "NllLoss2DBackward0"), x)
+    return loss.view(target.shape) if reduction == "none" else loss
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -242,7 +251,7 @@ def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class
     if reduction == "mean":
         if logp.numel() == 0:
             return -prod.sum() * float("nan")
-        return -prod.sum() / (logp.numel() // n_classes)
+        return div_number(-prod.sum(), logp.numel() // n_classes)
     if reduction == "sum":
         return -prod.sum()
     return -prod.sum(class_dim)

@@ -9,6 +9,7 @@ from .._tensor import Tensor
 from ._f_activation import logsigmoid
 from ._f_basic import pairwise_distance
 from ._f_loss import get_reduction, reduce_loss
+from ._fused import composite
 
 __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss",
            "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
@@ -182,7 +183,9 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-y x))."""
     reduction = get_reduction(reduction, size_average, reduce)
-    return reduce_loss((-input * target).exp().log1p(), reduction)
+    y = target.detach()
+    return composite("SoftMarginLossBackward0",
+                     lambda x: reduce_loss((-x * y).exp().log1p(), reduction), input)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
@@ -222,11 +225,15 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
             is_target[row, j] = True
             listed[row, j] += 1
     pair = _const(listed[:, :, None] * (~is_target)[:, None, :], x)  # (n, j, i)
-    hinge = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)
-    loss = (hinge * pair).sum((1, 2)) / c
-    if input.dim() < 2:
-        loss = loss.reshape(())
-    return reduce_loss(loss, reduction)
+
+    def loss_of(inp):
+        x = inp if inp.dim() == 2 else inp.reshape(1, -1)
+        hinge = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)
+        loss = (hinge * pair).sum((1, 2)) / c
+        if inp.dim() < 2:
+            loss = loss.reshape(())
+        return reduce_loss(loss, reduction)
+    return composite("MultilabelMarginLossBackward0", loss_of, input)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
@@ -248,13 +255,18 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     onehot = np.zeros((n, c), dtype=x._dtype.np)
     onehot[np.arange(n), t] = 1
     oh = _const(onehot, x)
-    x_y = (x * oh).sum(1, keepdim=True)
-    z = (margin - x_y + x).clamp(min=0) * (1 - oh)
-    if p == 2:
-        z = z * z
-    if weight is not None:
-        z = z * _const(weight._data[t][:, None], x)
-    loss = z.sum(1) / c
-    if input.dim() < 2:
-        loss = loss.reshape(())
-    return reduce_loss(loss, reduction)
+    w = _const(weight._data[t][:, None], x) if weight is not None else None
+
+    def loss_of(inp):
+        x = inp if inp.dim() == 2 else inp.reshape(1, -1)
+        x_y = (x * oh).sum(1, keepdim=True)
+        z = (margin - x_y + x).clamp(min=0) * (1 - oh)
+        if p == 2:
+            z = z * z
+        if w is not None:
+            z = z * w
+        loss = z.sum(1) / c
+        if inp.dim() < 2:
+            loss = loss.reshape(())
+        return reduce_loss(loss, reduction)
+    return composite("MultiMarginLossBackward0", loss_of, input)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._device import array_module
 from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
 from ._fused import Fused, apply
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm",
@@ -262,17 +263,32 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     op = BatchNormBackward("NativeBatchNormBackward0", tuple(input.shape), axes, cshape, eps)
     out, op = _run(op, input, weight, bias)
     if running_mean is not None or running_var is not None:
-        count = input.numel() // c
-        if running_mean is not None:
-            rm = running_mean._data
-            rm[...] = (1 - momentum) * rm + momentum * op.mean.reshape(-1)
-            running_mean._bump()
-        if running_var is not None:
-            rv = running_var._data
-            unbiased = op.var.reshape(-1) * (count / max(count - 1, 1))
-            rv[...] = (1 - momentum) * rv + momentum * unbiased
-            running_var._bump()
+        _update_running_stats(input._data, running_mean, running_var, momentum)
     return out
+
+
+def _update_running_stats(x, running_mean, running_var, momentum):
+    """Moves the running statistics `momentum` of the way towards the batch's with the
+    roundings of PyTorch's CPU kernel, so that they agree to the bit: the mean is a double
+    sum rounded to the input's precision; the squared deviations are taken in that precision
+    and summed in double; the updates mix float32 and double as that kernel's C++ does."""
+    n, c = x.shape[0], x.shape[1]
+    v = x.reshape(n, c, -1)
+    count = v.shape[0] * v.shape[2]
+    dt = x.dtype.type
+    mean = (v.sum((0, 2), dtype=np.float64) / count).astype(dt)
+    dev = v - mean[:, None]
+    var_sum = (dev * dev).sum((0, 2), dtype=np.float64).astype(dt)
+    m = dt(momentum)
+    if running_mean is not None:
+        rm = running_mean._data
+        rm[...] = m * mean + (dt(1) - m) * rm
+        running_mean._bump()
+    if running_var is not None:
+        rv = running_var._data
+        unbiased = (var_sum / dt(max(count - 1, 1))).astype(np.float64)
+        rv[...] = np.float64(m) * unbiased + ((dt(1) - m) * rv).astype(np.float64)
+        running_var._bump()
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -329,23 +345,20 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if int(np.prod(size[2:])) == 1:
             raise ValueError("Expected more than 1 spatial element when training, got input size "
                              "%s" % (size,))
+    # as PyTorch: one batch norm over a (1, N*C, ...) view, with per-channel tensors repeated
     n, c = input.shape[0], input.shape[1]
-    cshape = _channel_shape(input)
-    if not use_input_stats:
-        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    op = NormBackward("NativeBatchNormBackward0", (n, c, -1), (2,), cshape, eps)
-    out, op = _run(op, input, weight, bias)
-    count = int(np.prod(input.shape[2:]))
-    if running_mean is not None:
-        rm = running_mean._data
-        rm[...] = (1 - momentum) * rm + momentum * op.mean.reshape(n, c).mean(0)
-        running_mean._bump()
-    if running_var is not None:
-        rv = running_var._data
-        unbiased = op.var.reshape(n, c) * (count / max(count - 1, 1))
-        rv[...] = (1 - momentum) * rv + momentum * unbiased.mean(0)
-        running_var._bump()
-    return out
+    x = input.contiguous().view((1, n * c) + tuple(input.shape[2:]))
+
+    def repeated(t):
+        return t.repeat(n) if t is not None else None
+    rm, rv = repeated(running_mean), repeated(running_var)
+    out = batch_norm(x, rm, rv, repeated(weight), repeated(bias), use_input_stats, momentum, eps)
+    with no_grad():
+        if running_mean is not None:
+            running_mean.copy_(rm.view(n, c).mean(0))
+        if running_var is not None:
+            running_var.copy_(rv.view(n, c).mean(0))
+    return out.view(input.shape)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):

@@ -54,11 +54,39 @@ class Fused(Op):
         n = self.differentiable_outputs or len(outs)
         pairs = [(o, g) for o, g in zip(outs[:n], grads) if o.requires_grad]
         got = grad([o for o, _ in pairs], [inputs[i] for i in wanted], [g for _, g in pairs],
-                   create_graph=True, allow_unused=True)
+                   create_graph=_state.enabled, allow_unused=True)
         result = [None] * len(inputs)
         for i, g in zip(wanted, got):
             result[i] = g
         return tuple(result)
+
+
+class Composite(Fused):
+    """One node with PyTorch's name for a function ember writes with ember ops (where PyTorch
+    has a kernel of its own, e.g. MultiMarginLossBackward0): forward evaluates `fn` without
+    recording; backward records `fn` again and differentiates it (a recompute, as activation
+    checkpointing does), so gradients of every order are exact."""
+
+    def __init__(self, node, fn):
+        self.node, self.fn = node, fn
+
+    def name(self):
+        return self.node
+
+    def forward(self, *arrays):
+        with grad_mode.no_grad():
+            return self.fn(*[wrap(a) for a in arrays])._data
+
+    def composite(self, *inputs):
+        return self.fn(*inputs)
+
+    def backward(self, *grads):
+        return self._graph_backward(self.saved_tensors, grads)
+
+
+def composite(node, fn, *inputs):
+    """``fn(*inputs)`` recorded as a single node named `node`."""
+    return apply(Composite(node, fn), *inputs)
 
 
 def _is_array(v):

@@ -150,18 +150,63 @@ def sub(a, b, alpha=1, *, out=None):
     if alpha != 1:
         b = b * alpha
     a, b = promote(a, b)
-    if a._dtype is D.bool_:
+    _check_sub(a, a0, b0)
+    return _out(run2(SubBackward0(), a, b), out)
+
+
+def _check_sub(promoted, a0, b0):
+    if promoted._dtype is D.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
     if _is_bool(a0) or _is_bool(b0):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    return _out(run2(SubBackward0(), a, b), out)
+
+
+class RsubBackward0(Op):
+    """other - alpha * input, both tensors (``torch.rsub``)."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, a, b):
+        return b - a * self.alpha if self.alpha != 1 else b - a
+
+    def backward(self, g):
+        return (-g if self.alpha == 1 else g * -self.alpha), g
+
+
+class RsubBackward1(Op):
+    """number - alpha * input: PyTorch's node for ``2 - x``."""
+
+    def __init__(self, other, alpha):
+        self.other, self.alpha = other, alpha
+
+    def forward(self, a):
+        return self.other - a * self.alpha if self.alpha != 1 else self.other - a
+
+    def backward(self, g):
+        return -g if self.alpha == 1 else g * -self.alpha
 
 
 def rsub(a, b, alpha=1):
-    return sub(b, a, alpha)
+    """b - alpha * a (``torch.rsub``; ``2 - x`` is ``x.__rsub__(2)``)."""
+    a0, b0 = a, b
+    a, b = promote(a, b)
+    _check_sub(a, a0, b0)
+    if is_tensor(b0):
+        return run2(RsubBackward0(alpha), a, b)
+    return run(RsubBackward1(b._data, alpha), a)
+
+
+def rdiv(a, b):
+    """b / a for a number b: PyTorch computes ``a.reciprocal() * b``."""
+    if is_tensor(b) or not isinstance(b, (bool, int, float, complex, np.generic)):
+        return div(b, a)
+    if not (a._dtype.is_floating_point or a._dtype.is_complex):
+        a = a.to(result_dtype(a, 1.0))
+    return mul(a.reciprocal(), b)
 
 
 def mul(a, b, *, out=None):
@@ -193,6 +238,25 @@ def _div(a, b, rounding_mode):
     a = as_tensor_like(a, ref, dt).to(dt)
     b = as_tensor_like(b, ref, dt).to(dt)
     return run2(DivBackward0(), a, b)
+
+
+class DivBackward1(Op):
+    """input / number, as PyTorch's own functions record it (Python's ``x / 2`` records
+    DivBackward0, because the number becomes a tensor first)."""
+
+    def __init__(self, other):
+        self.other = other
+
+    def forward(self, a):
+        return a / self.other
+
+    def backward(self, g):
+        return g / self.other
+
+
+def div_number(a, number):
+    """A floating tensor divided by a Python number, recorded as PyTorch's internals do."""
+    return run(DivBackward1(number), a)
 
 
 def _int_zero_check(b):
