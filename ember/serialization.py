@@ -259,6 +259,9 @@ def _is_zip(f):
 def _load_zip(f, path, map_location, pickle_module, weights_only, mmap, load_args):
     reader = ZipReader(f)
     reader.version()
+    serialization_id = None
+    if reader.has_record(".data/serialization_id"):
+        serialization_id = reader.read_record(".data/serialization_id")
     reader.check_records()
     if reader.has_record("constants.pkl"):
         raise RuntimeError("This is a TorchScript archive (torch.jit.save); ember cannot load "
@@ -286,6 +289,8 @@ def _load_zip(f, path, map_location, pickle_module, weights_only, mmap, load_arg
                             _allowed_user_globals(), **load_args)
     finally:
         LOAD_STATE.restore = None
+    if serialization_id is not None:
+        serialization_id.decode("utf-8")     # PyTorch reads it as text once the object is loaded
     return obj
 
 

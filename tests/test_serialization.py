@@ -47,7 +47,7 @@ def sample(name, shape=(3, 4), seed=0):
 def values(t):
     """Host values of a torch or ember tensor (bfloat16 as float32)."""
     if isinstance(t, torch.Tensor):
-        t = t.detach()
+        t = t.detach().resolve_conj().resolve_neg()
         return (t.float() if t.dtype == torch.bfloat16 else t).numpy()
     return np.asarray(t.detach()._data)
 
@@ -386,10 +386,11 @@ def test_record_shorter_than_storage_is_an_error():
 
 
 # --- damaged archives: ember decides as torch.load does ------------------------------------------
-def rewrite(data, change=None, extra=(), first=()):
+def rewrite(data, change=None, extra=(), first=(), methods=None, flags=None):
     """A copy of checkpoint `data` with each record's bytes passed through
     ``change(name, bytes)`` (None drops the record), `first` records put before the others
-    and `extra` ones after them."""
+    and `extra` ones after them; `methods` and `flags` ({record: value}) set a record's
+    compression method and or-in general purpose flag bits."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
@@ -397,13 +398,28 @@ def rewrite(data, change=None, extra=(), first=()):
             z.writestr(name, payload)
         for info in src.infolist():
             payload = src.read(info)
+            short = info.filename.split("/", 1)[1]
             if change is not None:
-                payload = change(info.filename.split("/", 1)[1], payload)
+                payload = change(short, payload)
             if payload is not None:
-                z.writestr(info.filename, payload)
+                entry = zipfile.ZipInfo(info.filename)
+                entry.compress_type = (methods or {}).get(short, zipfile.ZIP_STORED)
+                z.writestr(entry, payload)
         for name, payload in extra:
             z.writestr(name, payload)
-    return out.getvalue()
+    raw = bytearray(out.getvalue())
+    for short, bits in (flags or {}).items():
+        name = ("archive/" + short).encode()
+        # (signature, flags offset, name length offset, name offset): central, local header
+        for signature, flag_at, len_at, name_at in ((b"PK\x01\x02", 8, 28, 46),
+                                                     (b"PK\x03\x04", 6, 26, 30)):
+            pos = raw.find(signature)
+            while pos >= 0:
+                n = int.from_bytes(raw[pos + len_at:pos + len_at + 2], "little")
+                if raw[pos + name_at:pos + name_at + n] == name:
+                    raw[pos + flag_at] |= bits
+                pos = raw.find(signature, pos + 4)
+    return bytes(raw)
 
 
 def record(which, value):
@@ -455,6 +471,41 @@ DAMAGE = {
 }
 
 
+def with_metadata(ops):
+    """A `change` giving the first tensor's rebuild call a metadata argument, the pickle
+    opcodes `ops` (inserted after the backward-hooks ``OrderedDict()``)."""
+    def edit(pkl):
+        at = pkl.index(b"ccollections\nOrderedDict\n")
+        at = pkl.index(pickle.EMPTY_TUPLE + pickle.REDUCE, at) + 4   # then BINPUT n
+        return pkl[:at] + ops + pkl[at:]
+    return pickle_edit(edit)
+
+
+DAMAGE.update({
+    "byteorder compressed with bzip2": dict(methods={"byteorder": zipfile.ZIP_BZIP2}),
+    "storage compressed with lzma": dict(methods={"data/0": zipfile.ZIP_LZMA}),
+    "pickle and storage deflated": dict(methods={"data.pkl": zipfile.ZIP_DEFLATED,
+                                                 "data/0": zipfile.ZIP_DEFLATED}),
+    "version marked encrypted": dict(flags={"version": 0x01}),
+    "storage marked strongly encrypted": dict(flags={"data/0": 0x40}),
+    "pickle marked patched": dict(flags={"data.pkl": 0x20}),
+    "serialization_id not UTF-8": dict(change=record(".data/serialization_id", b"12\xff")),
+    "pickle protocol 66": dict(change=pickle_edit(lambda pkl: pkl[:1] + b"\x42" + pkl[2:])),
+    "metadata not a dict": dict(change=with_metadata(pickle.BININT1 + b"\x05")),
+    "metadata with an unknown key": dict(change=with_metadata(
+        pickle.EMPTY_DICT + pickle.SHORT_BINSTRING + b"\x01x" + pickle.NEWTRUE + pickle.SETITEM)),
+    "metadata neg bit": dict(change=with_metadata(
+        pickle.EMPTY_DICT + pickle.SHORT_BINSTRING + b"\x03neg" + pickle.NEWTRUE +
+        pickle.SETITEM)),
+    "metadata conj bit on a real tensor": dict(change=with_metadata(
+        pickle.EMPTY_DICT + pickle.SHORT_BINSTRING + b"\x04conj" + pickle.NEWTRUE +
+        pickle.SETITEM)),
+})
+# where PyTorch raises one of these from deep inside, ember raises a clear error instead
+UNCLEAR = (AssertionError, IndexError, KeyError, TypeError, AttributeError)
+CLEAR = (RuntimeError, pickle.UnpicklingError, EOFError, ValueError, UnicodeDecodeError)
+
+
 def same_result(e, t):
     if isinstance(t, torch.Tensor):
         return isinstance(e, ember.Tensor) and e.dtype.name == str(t.dtype)[6:] and \
@@ -479,11 +530,25 @@ def test_damaged_archives_accepted_or_refused_like_torch(case):
             except Exception as e:  # noqa: BLE001 - the type is what is compared
                 outcome.append(e)
         t, e = outcome
-        if isinstance(t, Exception):
+        if isinstance(t, UNCLEAR):
+            assert type(e) in CLEAR, (weights_only, e, t)
+        elif isinstance(t, Exception):
             assert type(e) is type(t), (weights_only, e, t)
         else:
             assert not isinstance(e, Exception), (weights_only, e)
             assert same_result(e, t), (weights_only, e, t)
+
+
+def test_conjugate_and_negative_views_from_torch():
+    """torch.save keeps the conj/neg bit of a lazy view in the rebuild call's metadata."""
+    z = torch.tensor([1 + 2j, 3 - 1j, -2j])
+    views = {"conj": z.conj(), "neg": torch._neg_view(torch.tensor([1.0, -2.0])),
+             "conj_imag": torch.tensor([1 + 2j, 3 - 1j]).conj().imag, "sliced": z[1:].conj(),
+             "plain": z}
+    got = load(io.BytesIO(to_bytes(views, torch.save)))
+    for k, t in views.items():
+        np.testing.assert_array_equal(values(got[k]), values(t))
+        assert got[k].dtype.name == str(t.dtype)[6:]
 
 
 def test_mmap_needs_only_enough_bytes(tmp_path):

@@ -130,6 +130,29 @@ def _rebuild_tensor(storage, storage_offset, size, stride):
     return _finish(Tensor._make(data, dtype), _device_of(storage), False)
 
 
+def apply_metadata(data, dtype, metadata):
+    """``torch._utils.set_tensor_metadata``: PyTorch saves a lazy conjugate or negative view
+    (its conj and neg bits) with ``{'conj': True}`` or ``{'neg': True}``. ember has no such
+    bits: the values are conjugated or negated into a copy."""
+    if not metadata:
+        return data
+    if not isinstance(metadata, dict):
+        raise RuntimeError("invalid tensor metadata in checkpoint: expected dict, got %s"
+                           % type(metadata).__name__)
+    for key, value in metadata.items():
+        if type(key) is not str or not isinstance(value, (bool, int, float, type(None))):
+            raise RuntimeError("invalid tensor metadata in checkpoint: %r" % (metadata,))
+    if "conj" in metadata:
+        if not dtype.is_complex:
+            raise RuntimeError("cannot set the conjugate bit of a %s tensor (checkpoint "
+                               "metadata %r)" % (dtype, metadata))
+        if metadata["conj"]:
+            data = np.conj(data)
+    if metadata.get("neg"):
+        data = np.negative(data)
+    return data
+
+
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks,
                        metadata=None):
     """``torch._utils._rebuild_tensor_v2``: a tensor over a storage of the archive."""
@@ -137,6 +160,7 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, bac
         raise RuntimeError("expected a typed storage, got %s" % type(storage).__name__)
     dtype = storage._dtype
     data = strided_view(_flat_of(storage, dtype), storage_offset, size, stride)
+    data = apply_metadata(data, dtype, metadata)
     return _finish(Tensor._make(data, dtype), _device_of(storage), requires_grad)
 
 
@@ -146,6 +170,7 @@ def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, bac
     if not isinstance(dtype, D.dtype):
         raise RuntimeError("invalid dtype in checkpoint: %r" % (dtype,))
     data = strided_view(_flat_of(storage, dtype), storage_offset, size, stride)
+    data = apply_metadata(data, dtype, metadata)
     return _finish(Tensor._make(data, dtype), _device_of(storage), requires_grad)
 
 

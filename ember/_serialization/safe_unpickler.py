@@ -476,12 +476,10 @@ class SafeUnpickler:
 
     # framing
     def op_proto(self):
-        proto = self._u8()
-        if proto > pickle.HIGHEST_PROTOCOL:
-            raise UnpicklingError("unsupported pickle protocol: %d" % proto)
+        proto = self._u8()       # any number, as PyTorch's weights-only unpickler takes it
         self.proto = proto
         if self._ops is not _TORCH_OPS:     # once protocol 2 is declared, it stays
-            self._ops = _OPS_BY_PROTOCOL[proto]
+            self._ops = _OPS_BY_PROTOCOL[min(proto, pickle.HIGHEST_PROTOCOL)]
 
     def op_frame(self):
         self._read(8)   # frames only group opcodes; the data is already in memory

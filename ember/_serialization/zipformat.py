@@ -32,6 +32,8 @@ ZIP64_LIMIT = _U32
 _PARALLEL_CRC = 1 << 20
 _PREALLOCATE_MIN = 1 << 20
 
+_ENCRYPTED = 0x41        # flag bits: encrypted, strongly encrypted
+_PATCHED = 0x20          # flag bit: compressed patched data
 # the archive format versions PyTorch reads
 MIN_VERSION, MAX_VERSION = 1, 10
 _VERSION = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
@@ -304,6 +306,16 @@ class ZipReader:
         if info is None:
             raise RuntimeError("PytorchStreamReader failed locating file %s: file not found"
                                % name)
+        why = None
+        if info.flag_bits & _ENCRYPTED:
+            why = "unsupported encryption"
+        elif info.flag_bits & _PATCHED:
+            why = "unsupported feature"
+        elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            why = "unsupported method"      # what PyTorch's zip reader (miniz) can read
+        if why is not None:
+            raise RuntimeError("PytorchStreamReader failed retrieving file meta-data for %s: "
+                               "%s.%s" % (name, why, CORRUPT_HINT))
         return info
 
     def _corrupt(self, name, why):
