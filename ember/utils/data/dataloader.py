@@ -3,7 +3,8 @@
 Iterating a DataLoader creates an iterator: `_SingleProcessDataLoaderIter` fetches in
 the main process; `_MultiProcessingDataLoaderIter` starts ``num_workers`` processes (see
 ``_utils/worker.py``), sends each a share of the batch indices through its own queue,
-and yields the results in sampler order. Batches come back through shared memory.
+and yields the results in sampler order. Batches come back through shared memory, whose
+file descriptors go over a socket of each worker's own (``_utils/transfer.py``).
 
 Random state follows PyTorch exactly: every iterator draws ``base_seed`` from the loader's
 generator (the default one if none) when it is created, before the sampler draws its own
@@ -369,6 +370,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             raise AssertionError(
                 "prefetch_factor must be greater than 0 for MultiProcessingDataLoaderIter")
         from ember import multiprocessing as ember_mp  # (also registers the tensor reducers)
+        from ._utils import transfer
         multiprocessing_context = loader.multiprocessing_context or ember_mp
         self._worker_init_fn = loader.worker_init_fn
         self._worker_result_queue = multiprocessing_context.Queue()
@@ -377,20 +379,28 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers_done_event = multiprocessing_context.Event()
         self._index_queues = []
         self._workers = []
+        self._fd_channels = []  # main ends of the workers' descriptor sockets (or None)
         for i in range(self._num_workers):
             index_queue = multiprocessing_context.Queue()
             index_queue.cancel_join_thread()
+            channel = transfer.channel_pair()
             w = multiprocessing_context.Process(
                 target=_utils.worker._worker_loop,
                 args=(self._dataset_kind, self._dataset, index_queue,
                       self._worker_result_queue, self._workers_done_event,
                       self._auto_collation, self._collate_fn, self._drop_last,
                       self._base_seed, self._worker_init_fn, i, self._num_workers,
-                      self._persistent_workers, self._shared_seed))
+                      self._persistent_workers, self._shared_seed,
+                      channel[1] if channel else None))
             w.daemon = True
             from pickle import PicklingError
             try:
-                w.start()
+                try:
+                    w.start()
+                finally:
+                    if channel:  # the worker has its own copy of its end now
+                        channel[1].close()
+                        self._fd_channels.append(channel[0])
             except (TypeError, AttributeError, PicklingError):
                 warnings.warn(
                     "Got pickle error when attempting to start a worker Process. "
@@ -449,7 +459,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         """(True, data) if a result arrives within `timeout` seconds, (False, None) if not;
         raises if a worker died."""
         try:
-            return True, self._data_queue.get(timeout=timeout)
+            idx, data = self._data_queue.get(timeout=timeout)
         except Exception as e:
             failed = self._mark_failed_workers()
             if not failed and not isinstance(e, queue.Empty):
@@ -466,6 +476,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if isinstance(e, queue.Empty):
                 return False, None
             raise
+        if isinstance(data, _utils.transfer.SharedBatch):
+            data = _utils.transfer.unpack(data, self._fd_channels[data.worker_id])
+        return True, (idx, data)
 
     def _wait_for_data_or_exit(self, timeout):
         """Blocks until a result may be read or an active worker ends (or `timeout`);
@@ -604,6 +617,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     w.join(timeout=_utils.MP_STATUS_CHECK_INTERVAL)
             self._worker_result_queue.cancel_join_thread()
             self._worker_result_queue.close()
+            for sock in self._fd_channels:
+                sock.close()
 
     def __del__(self):
         if hasattr(self, "_workers"):

@@ -7,6 +7,7 @@ arrays and scalars, numbers, strings).
 """
 import collections
 import copy
+import os
 import re
 
 import numpy as np
@@ -122,16 +123,49 @@ def _stack_fast(batch, shared):
         arrays.append(a)
     out_shape = (len(arrays),) + shape
     if shared:
-        from ember.multiprocessing import _shared
-        out = _shared.empty(out_shape, elem._data.dtype)
+        out = _shared_stack(arrays, out_shape, elem._data.dtype)
     else:
         out = np.empty(out_shape, elem._data.dtype)
+        _copy_stacked(arrays, out)
+    return Tensor._make(out, dtype)
+
+
+def _copy_stacked(arrays, out):
+    """Writes the same-shape `arrays` into `out`, one per row."""
+    shape = arrays[0].shape
     if shape:
         # the samples laid end to end along their first dimension fill `out` row by row
         np.concatenate(arrays, out=out.reshape((len(arrays) * shape[0],) + shape[1:]))
     else:
         out[...] = arrays
-    return Tensor._make(out, dtype)
+
+
+def _shared_stack(arrays, out_shape, np_dtype):
+    """The stack of `arrays` in a new shared-memory segment. ember-specific: C-contiguous
+    samples are written with ``pwritev`` on the segment's file, which fills its fresh pages
+    in the kernel instead of taking a page fault per page through the mapping (about twice
+    as fast for a batch of images)."""
+    from ember.multiprocessing import _shared
+    seg = _shared.new_segment(int(np.prod(out_shape, dtype=np.int64)) * np_dtype.itemsize)
+    out = _shared.view(_shared.segment_root(seg), np_dtype, out_shape, None, 0)
+    if not (hasattr(os, "pwritev") and all(a.flags.c_contiguous for a in arrays)
+            and _pwritev_all(seg.fd, arrays) == seg.nbytes):
+        _copy_stacked(arrays, out)
+    return out
+
+
+def _pwritev_all(fd, arrays):
+    """Writes `arrays` one after the other from the start of file `fd`; returns the bytes
+    written (less than their size if the kernel wrote less at some point)."""
+    iov_max = os.sysconf("SC_IOV_MAX") if "SC_IOV_MAX" in os.sysconf_names else 16
+    written = 0
+    for start in range(0, len(arrays), iov_max):
+        chunk = arrays[start:start + iov_max]
+        n = os.pwritev(fd, chunk, written)
+        written += n
+        if n != sum(a.nbytes for a in chunk):
+            break
+    return written
 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None):

@@ -109,10 +109,21 @@ def _seed_worker(base_seed, worker_id):
     return seed
 
 
+def _packed(data, worker_id, fd_channel):
+    """`data` packed for the trip to the main process, or the error that prevented it."""
+    from . import transfer  # (imports ember.multiprocessing, which workers have loaded)
+    try:
+        return transfer.pack(data, worker_id, fd_channel)
+    except Exception:
+        return ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
+
+
 def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto_collation,
                  collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
-                 persistent_workers, shared_seed):
-    """The body of a worker process (see the module docstring)."""
+                 persistent_workers, shared_seed, fd_channel=None):
+    """The body of a worker process (see the module docstring). ember-specific:
+    `fd_channel`, when given, is the socket the shared memory of each batch goes through
+    (see `transfer.py`)."""
     manager_pid = os.getppid()
     try:
         signal_handling._set_worker_signal_handlers()
@@ -166,6 +177,9 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, aut
                     else:
                         data = ExceptionWrapper(
                             where=f"in DataLoader worker process {worker_id}")
+                if fd_channel is not None and not isinstance(
+                        data, (ExceptionWrapper, _IterableDatasetStopIteration)):
+                    data = _packed(data, worker_id, fd_channel)
             data_queue.put((idx, data))
             del data, idx, index, r
     except KeyboardInterrupt:
