@@ -51,13 +51,13 @@ def elementwise(m, n=4_000_000):
 def import_time(module):
     """Seconds to import `module` in a fresh interpreter, and its resident memory (MB) after.
 
-    The package's bytecode is compiled first, as `pip install` does (NumPy's and PyTorch's
-    is): with PYTHONDONTWRITEBYTECODE set, an editable checkout would otherwise be compiled
-    from source at every import."""
-    import compileall
-    import importlib.util
-    root = os.path.dirname(importlib.util.find_spec(module).origin)
-    compileall.compile_dir(root, quiet=1)
+    ember's bytecode is compiled first, as `pip install` does (NumPy's and PyTorch's ships
+    compiled): with PYTHONDONTWRITEBYTECODE set, an editable checkout would otherwise be
+    compiled from source at every import."""
+    if module == "ember":
+        import compileall
+        import importlib.util
+        compileall.compile_dir(os.path.dirname(importlib.util.find_spec(module).origin), quiet=2)
     code = ("import time; t=time.perf_counter(); import %s; d=time.perf_counter()-t; "
             "rss=[l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]; "
             "print(d, rss)" % module)

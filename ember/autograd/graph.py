@@ -18,6 +18,11 @@ FREED = ("Trying to backward through the graph a second time (or directly access
          "calling backward.")
 
 
+# in a node's _in_meta: "this input has the shape and dtype of the node's output" (a string,
+# so that tuples of markers hold no object the garbage collector must track)
+SAME = "same as the output"
+
+
 def _tensor_cls():
     from .._tensor import Tensor
     return Tensor
@@ -354,7 +359,7 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
                 if nxt is None:
                     continue
                 if g is not None:
-                    if g._data.shape != meta[0] or g._dtype is not meta[1]:
+                    if meta is not SAME and (g._data.shape != meta[0] or g._dtype is not meta[1]):
                         g = _fit(g, meta, node, nf.index((nxt, nr)))
                     buf = buffers.get(nxt)
                     if buf is None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _dtype as D
 from ..autograd import grad_mode
-from ..autograd.graph import Node, edge_of
+from ..autograd.graph import SAME, Node, edge_of
 
 _state = grad_mode.state
 _BY_NP = D._BY_NP
@@ -140,24 +140,28 @@ def _record(op, inputs, out, bf16=False):
 
 
 def _record2(op, a, b, out):
-    """`_record` unrolled for two inputs: the hot path of arithmetic with autograd."""
+    """`_record` unrolled for two inputs: the hot path of arithmetic with autograd. An input
+    shaped and typed like the output gets the shared marker SAME instead of its own metadata
+    (fewer objects per node to allocate, collect and free)."""
+    res = _output_of(op, out, a._dtype is _BF16 or b._dtype is _BF16)
+    shape, dt = res._data.shape, res._dtype
     if a._rg:
         fn = a.grad_fn
         ea = (fn, a._output_nr) if fn is not None else _leaf_edge(a)
-        ma = (a._data.shape, a._dtype)
+        ma = SAME if a._dtype is dt and a._data.shape == shape else (a._data.shape, a._dtype)
     else:
         ea = ma = None
     if b._rg:
         fn = b.grad_fn
         eb = (fn, b._output_nr) if fn is not None else _leaf_edge(b)
-        mb = (b._data.shape, b._dtype)
+        mb = SAME if b._dtype is dt and b._data.shape == shape else (b._data.shape, b._dtype)
     else:
         eb = mb = None
     op.next_functions = (ea or _NO_EDGE, eb or _NO_EDGE)
-    op._in_meta = [ma, mb]
+    op._in_meta = _BOTH_SAME if ma is SAME and mb is SAME else (ma, mb)
     if op.saved_inputs:
         op.save_for_backward(*op.to_save((a, b)))
-    return _output_of(op, out, a._dtype is _BF16 or b._dtype is _BF16)
+    return res
 
 
 def _output_of(op, out, bf16):
@@ -190,6 +194,7 @@ def wrap(arr, dtype=None):
 
 
 _NO_EDGE = (None, 0)
+_BOTH_SAME = (SAME, SAME)
 _BF16, _F32 = D.bfloat16, D.float32
 Tensor = None  # set by _tensor.py once the class exists (the op layer sits below it)
 _new = object.__new__
