@@ -455,6 +455,20 @@ def test_tensor_dataset_getitems_fallbacks():
     rows = ed.TensorDataset(w).__getitems__([1, 2])
     assert [r[0].grad_fn.name() for r in rows] == [w[1].grad_fn.name()] * 2
 
+    class Column:
+        """Not a tensor, but indexable with a size, as TensorDataset needs."""
+
+        def __init__(self, values):
+            self.values = values
+
+        def size(self, dim):
+            return len(self.values)
+
+        def __getitem__(self, i):
+            return self.values[i]
+    ds = ed.TensorDataset(Column("abc"), ember.arange(3))
+    assert plain(ds.__getitems__([2, 0])) == plain([ds[2], ds[0]])
+
     def loader(lib, d):
         class Doubled(d.TensorDataset):
             def __getitem__(self, i):

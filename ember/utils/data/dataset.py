@@ -76,9 +76,9 @@ def _rows(tensor, indices):
     gradient and int indices in range, each row is built directly as the view ``tensor[i]``
     makes (same array view, base, version counter and view function), without going
     through the indexing machinery once per row."""
-    data = tensor._data
-    if type(tensor) is not Tensor or tensor._rg or not data.ndim:
+    if type(tensor) is not Tensor or tensor._rg or not tensor._data.ndim:
         return [tensor[i] for i in indices]
+    data = tensor._data
     n = data.shape[0]
     if tensor._vc is None:
         tensor._vc = [0]
