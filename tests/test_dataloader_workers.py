@@ -388,3 +388,22 @@ def test_no_descriptors_left_open():
         assert len(kept) == 14
         del loader, kept
     assert open_fds() == before
+
+
+def test_closing_a_channel_releases_batches_never_taken():
+    """Descriptors of batches the main process never took are closed with the channel, even
+    while another process holds a copy of the socket."""
+    from ember.utils.data._utils import transfer
+    main_end, worker_end = transfer.channel_pair()
+    copy = main_end.dup()  # what a worker forked by another DataLoader would hold
+    try:
+        shared = [ember.ones(4).share_memory_() for _ in range(3)]
+        for t in shared:
+            transfer.pack(t, 0, worker_end)
+        transfer.close_channel(main_end)
+        copy.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            copy.recv(1)  # the queued descriptors are gone from the socket
+    finally:
+        copy.close()
+        worker_end.close()

@@ -618,7 +618,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._worker_result_queue.cancel_join_thread()
             self._worker_result_queue.close()
             for sock in self._fd_channels:
-                sock.close()
+                _utils.transfer.close_channel(sock)
 
     def __del__(self):
         if hasattr(self, "_workers"):

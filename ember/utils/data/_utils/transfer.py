@@ -128,3 +128,19 @@ def unpack(batch, sock):
             if fd >= 0:
                 os.close(fd)
     return _BatchUnpickler(io.BytesIO(batch.payload), segments).load()
+
+
+def close_channel(sock):
+    """Closes the main end of a channel, first closing the descriptors still waiting on it
+    (batches that were never taken from the queue): a worker of another DataLoader forked
+    meanwhile holds a copy of this socket, which would keep their memory alive."""
+    try:
+        while True:
+            msg, fds, _, _ = socket.recv_fds(sock, 1, _MAX_FDS)
+            for fd in fds:
+                os.close(fd)
+            if not msg and not fds:
+                break  # every worker end is closed
+    except OSError:  # BlockingIOError: nothing more waiting
+        pass
+    sock.close()
