@@ -266,6 +266,8 @@ def _load_zip(f, path, map_location, pickle_module, weights_only, mmap, load_arg
     if reader.has_record("constants.pkl"):
         raise RuntimeError("This is a TorchScript archive (torch.jit.save); ember cannot load "
                            "TorchScript. Save the model's state_dict in PyTorch instead.")
+    if reader.has_record(".format_version"):
+        reader.read_record(".format_version")   # read (and so checked) as PyTorch does
     byteorder = "little"
     if reader.has_record("byteorder"):
         raw = reader.read_record("byteorder")

@@ -71,22 +71,37 @@ def encode_bfloat16(flat):
     return (np.ascontiguousarray(flat).view(np.uint32) >> 16).astype("<u2")
 
 
+def _contiguous_strides(size):
+    strides, step = [], 1
+    for n in reversed(size):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
 def strided_view(flat, offset, size, stride):
-    """The tensor data ``as_strided(flat, size, stride, offset)``, checked to stay inside."""
+    """The tensor data ``as_strided(flat, size, stride, offset)``, checked to stay inside.
+    No strides (None or empty), as PyTorch's ``set_`` takes them, mean contiguous ones."""
     size = _check_ints("size", size)
+    if stride is None or (isinstance(stride, (tuple, list)) and not stride):
+        stride = _contiguous_strides(size)
     stride = _check_ints("stride", stride)
     if type(offset) is not int or offset < 0 or len(size) != len(stride):
         raise RuntimeError("invalid storage offset or stride in checkpoint")
-    if any(s < 0 for s in size) or any(s < 0 for s in stride):
-        raise RuntimeError("negative sizes or strides in checkpoint: %r %r" % (size, stride))
+    if any(s < 0 for s in size):
+        raise RuntimeError("negative sizes in checkpoint: %r" % (size,))
     n = flat.shape[0]
-    if 0 in size:
-        if offset > n:
-            raise RuntimeError("storage offset %d out of bounds for storage of size %d"
-                               % (offset, n))
+    if 0 in size:       # no element is read: any offset and strides do, as in PyTorch
+        at = min(offset, n)     # (ember cannot place an empty view past the storage's end)
         if not isinstance(flat, np.ndarray):
-            return flat[offset:offset].reshape(size)
-    elif offset + sum((d - 1) * s for d, s in zip(size, stride)) >= n:
+            return flat[at:at].reshape(size)
+        strides = stride if all(s >= 0 for s in stride) else None
+        return np.ndarray(size, dtype=flat.dtype, buffer=flat, offset=at * flat.itemsize,
+                          strides=None if strides is None else
+                          tuple(s * flat.itemsize for s in strides))
+    if any(s < 0 for s in stride):
+        raise RuntimeError("negative strides in checkpoint: %r" % (stride,))
+    if offset + sum((d - 1) * s for d, s in zip(size, stride)) >= n:
         last = offset + sum((d - 1) * s for d, s in zip(size, stride))   # the last element
         raise RuntimeError("setStorage: sizes %s, strides %s, storage offset %d, and itemsize "
                            "%d requiring a storage size of %d are out of bounds for storage of "
@@ -112,8 +127,8 @@ def _finish(t, dev, requires_grad):
     """Moves a rebuilt tensor to its device and sets requires_grad."""
     if dev is not None:
         t = t.to(dev)
-    if type(requires_grad) not in (bool, int, type(None)):
-        raise RuntimeError("invalid requires_grad in checkpoint: %r" % (requires_grad,))
+    if type(requires_grad) is not bool:
+        raise RuntimeError("requires_grad must be a bool (checkpoint has %r)" % (requires_grad,))
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -184,7 +199,10 @@ def _rebuild_parameter(data, requires_grad, backward_hooks):
     if not isinstance(data, Tensor):
         raise RuntimeError("expected a tensor to rebuild a Parameter, got %s"
                            % type(data).__name__)
-    return _parameter_class()(data, bool(requires_grad))
+    if type(requires_grad) is not bool:
+        raise RuntimeError("requires_grad of a Parameter must be a bool (checkpoint has %r)"
+                           % (requires_grad,))
+    return _parameter_class()(data, requires_grad)
 
 
 def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):

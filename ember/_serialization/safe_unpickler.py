@@ -165,7 +165,9 @@ class SafeUnpickler:
         return obj
 
     def _call(self, func, args):
-        if id(func) not in self._callables or not isinstance(args, tuple):
+        """``func(*args)`` for an allowlisted `func`; like PyTorch, `args` may be any iterable
+        (an empty dict calls ``OrderedDict()`` as an empty tuple would)."""
+        if id(func) not in self._callables:
             raise UnpicklingError("Trying to call reduce for unrecognized function %r" % (func,))
         return func(*args)
 
@@ -200,8 +202,7 @@ class SafeUnpickler:
         self._push(self._new(cls, args, kwargs))
 
     def _new(self, cls, args, kwargs):
-        if not isinstance(cls, type) or id(cls) not in self._callables or \
-                not isinstance(args, tuple):
+        if not isinstance(cls, type) or id(cls) not in self._callables:
             raise UnpicklingError("Can only create new object for nn.Parameter or classes "
                                   "allowlisted via `add_safe_globals` but got %r" % (cls,))
         if issubclass(cls, self._tensor_types):

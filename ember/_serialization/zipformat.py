@@ -7,8 +7,8 @@ markers. Each record's bytes start at a multiple of 64 bytes in the file (the pa
 in an extra field of the local header named ``FB``), so storages can be memory-mapped.
 
 The writer lays records out as PyTorch's (miniz) writer does: local header without sizes,
-the data, then a data descriptor with the CRC-32 and sizes. The reader uses the standard
-library's `zipfile` for the central directory and reads storage bytes straight into NumPy
+the data, then a data descriptor with the CRC-32 and sizes. The reader checks the central
+directory as PyTorch's does (`centraldir`) and reads storage bytes straight into NumPy
 buffers.
 """
 import functools
@@ -16,11 +16,12 @@ import os
 import re
 import stat
 import struct
-import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from .centraldir import CORRUPT_HINT, read_central_directory
 
 ALIGNMENT = 64
 _U32 = 0xFFFFFFFF
@@ -34,14 +35,11 @@ _PREALLOCATE_MIN = 1 << 20
 
 _ENCRYPTED = 0x41        # flag bits: encrypted, strongly encrypted
 _PATCHED = 0x20          # flag bit: compressed patched data
+_STORED, _DEFLATED = 0, 8   # the compression methods PyTorch's reader knows
 # the archive format versions PyTorch reads
 MIN_VERSION, MAX_VERSION = 1, 10
 _VERSION = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
 
-CORRUPT_HINT = (" This is an internal miniz error. If you are seeing this error, there is a high "
-                "likelihood that your checkpoint file is corrupted. This can happen if the "
-                "checkpoint was not saved properly, was transferred incorrectly, or the file was "
-                "modified after saving.")
 
 
 def _is_zip64(size, offset):
@@ -217,8 +215,10 @@ def preallocate(fileobj, nbytes):
 class ZipReader:
     """Reads the records of a checkpoint archive from a seekable binary file object.
 
-    `zipfile` parses the central directory; stored records are then read straight from the
-    file (no CRC check, as PyTorch's reader), each offset and size checked against the file.
+    The central directory is read and checked as PyTorch's reader does (see `centraldir`);
+    records are then read straight from the file (no CRC check, as PyTorch's reader), each
+    offset and size checked against the file. Names are matched as PyTorch matches them
+    (ASCII letters in any case).
     """
 
     def __init__(self, fileobj):
@@ -226,39 +226,29 @@ class ZipReader:
         start = fileobj.tell()
         self._size = fileobj.seek(0, 2)
         fileobj.seek(start)
-        try:
-            self._zip = zipfile.ZipFile(fileobj)
-            infos = self._zip.infolist()
-        except zipfile.BadZipFile as e:
-            reason = "not a ZIP archive" if "not a zip file" in str(e) else \
-                "failed finding central directory"
-            raise RuntimeError("PytorchStreamReader failed reading zip archive: %s.%s"
-                               % (reason, CORRUPT_HINT)) from None
-        except (NotImplementedError, OSError, ValueError, EOFError, struct.error,
-                OverflowError) as e:
-            raise RuntimeError("PytorchStreamReader failed reading zip archive: %s.%s"
-                               % (e, CORRUPT_HINT)) from None
-        if not infos:
+        entries = read_central_directory(fileobj, self._size)
+        if not entries:
             raise RuntimeError("PytorchStreamReader failed reading zip archive: archive has no "
                                "records.%s" % CORRUPT_HINT)
-        first = infos[0].filename
-        if "/" not in first:
-            raise RuntimeError("file in archive is not in a subdirectory: %s" % first)
-        self.prefix = first[:first.index("/") + 1]
-        self._infos = {}
-        self._outside = None      # the first record outside the archive's folder
-        for info in infos:
-            if info.filename.startswith(self.prefix):
-                self._infos[info.filename[len(self.prefix):]] = info
-            elif self._outside is None:
-                self._outside = info.filename
+        first = entries[0].raw_name.split(b"\0")[0]     # PyTorch reads it as a C string
+        if b"/" not in first:
+            raise RuntimeError("file in archive is not in a subdirectory: %s"
+                               % first.decode("utf-8", "replace"))
+        self._prefix = first[:first.index(b"/") + 1]
+        self.prefix = self._prefix.decode("utf-8", "replace")
+        self._entries = entries
+        self._by_key = {entry.raw_name.lower(): entry for entry in entries}
 
     def check_records(self):
         """Raises PyTorch's error when a record lies outside the archive's folder (PyTorch
         checks it when it lists the records, after the version)."""
-        if self._outside is not None:
-            raise RuntimeError("file in archive is not in a subdirectory %s: %s"
-                               % (self.prefix, self._outside))
+        names = [entry.raw_name.split(b"\0")[0] for entry in self._entries]
+        for name in names:
+            if not name.startswith(self._prefix):
+                raise RuntimeError("file in archive is not in a subdirectory %s: %s"
+                                   % (self.prefix, name.decode("utf-8", "replace")))
+        for name in names:      # PyTorch hands the names to Python as text
+            name[len(self._prefix):].decode("utf-8")
 
     def version(self):
         """The archive's format version (``.data/version``, else ``version``), read as
@@ -296,22 +286,27 @@ class ZipReader:
         return value
 
     def names(self):
-        return list(self._infos)
+        return [entry.filename[len(self.prefix):] for entry in self._entries]
+
+    def _key(self, name):
+        return (self._prefix + name.encode("utf-8")).lower()   # bytes.lower: ASCII only
 
     def has_record(self, name):
-        return name in self._infos
+        return self._key(name) in self._by_key
 
     def _info(self, name):
-        info = self._infos.get(name)
+        info = self._by_key.get(self._key(name))
         if info is None:
             raise RuntimeError("PytorchStreamReader failed locating file %s: file not found"
                                % name)
-        why = None
-        if info.flag_bits & _ENCRYPTED:
+        why = info.stat_error
+        if why is not None:
+            pass
+        elif info.flag_bits & _ENCRYPTED:
             why = "unsupported encryption"
         elif info.flag_bits & _PATCHED:
             why = "unsupported feature"
-        elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        elif info.compress_type not in (_STORED, _DEFLATED):
             why = "unsupported method"      # what PyTorch's zip reader (miniz) can read
         if why is not None:
             raise RuntimeError("PytorchStreamReader failed retrieving file meta-data for %s: "
@@ -326,27 +321,37 @@ class ZipReader:
         return self._info(name).file_size
 
     def data_offset(self, name):
-        """Where record `name`'s bytes start in the file (it must be stored uncompressed)."""
+        """Where record `name`'s (stored or compressed) bytes start in the file."""
         info = self._info(name)
         if not 0 <= info.header_offset <= self._size - _LOCAL.size:
-            raise self._corrupt(name, "record header outside the file")
+            raise self._corrupt(name, "file read failed")
         self._f.seek(info.header_offset)
         head = self._f.read(_LOCAL.size)
         if len(head) != _LOCAL.size or head[:4] != b"PK\x03\x04":
             raise self._corrupt(name, "invalid header or archive is corrupted")
         fields = _LOCAL.unpack(head)
-        return info.header_offset + _LOCAL.size + fields[9] + fields[10]
+        start = info.header_offset + _LOCAL.size + fields[9] + fields[10]
+        if start + info.compress_size > self._size:
+            raise self._corrupt(name, "invalid header or archive is corrupted")
+        return start
 
     def read_record(self, name):
         """The bytes of record `name`."""
         info = self._info(name)
-        if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_type == _STORED:
             return self.read_array(name, info.file_size).tobytes()
+        if info.compress_size == 0:      # PyTorch reads nothing (and keeps a blank buffer)
+            return bytes(info.file_size)
+        self._f.seek(self.data_offset(name))
+        packed = self._f.read(info.compress_size)
         try:
-            return self._zip.read(info)
-        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, zlib.error,
-                ValueError, OverflowError) as e:
-            raise self._corrupt(name, e) from None
+            inflater = zlib.decompressobj(-15)
+            data = inflater.decompress(packed, info.file_size)
+        except zlib.error as e:
+            raise self._corrupt(name, "decompression failed (%s)" % e) from None
+        if len(data) != info.file_size or not inflater.eof:
+            raise self._corrupt(name, "decompression failed")
+        return data
 
     def read_array(self, name, nbytes):
         """The first `nbytes` bytes of record `name` as a fresh uint8 array."""
@@ -354,14 +359,14 @@ class ZipReader:
         if info.file_size < nbytes:
             raise self._corrupt(name, "record holds %d bytes, %d expected"
                                 % (info.file_size, nbytes))
-        if info.compress_type != zipfile.ZIP_STORED:
+        out = np.empty(nbytes, dtype=np.uint8)
+        if nbytes == 0:           # nothing to read: PyTorch does not look at the header
+            return out
+        if info.compress_type != _STORED:
             return np.frombuffer(bytearray(self.read_record(name)[:nbytes]), dtype=np.uint8)
         start = self.data_offset(name)
         if start + nbytes > self._size:
             raise self._corrupt(name, "file is truncated")
-        out = np.empty(nbytes, dtype=np.uint8)
-        if nbytes == 0:
-            return out
         self._f.seek(start)
         readinto = getattr(self._f, "readinto", None)
         if readinto is not None:
