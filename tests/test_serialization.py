@@ -528,6 +528,16 @@ def first_central_header(data):
     return struct.unpack_from("<I", data, end_record(data) + 16)[0]
 
 
+def central_header(data, name):
+    """Offset of record `name`'s central directory header."""
+    at = first_central_header(data)
+    while True:
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", data, at + 28)
+        if data[at + 46:at + 46 + name_len] == b"archive/" + name.encode():
+            return at
+        at += 46 + name_len + extra_len + comment_len
+
+
 def after(marker, old, new):
     """A pickle edit replacing the first `old` that follows `marker`."""
     def edit(pkl):
@@ -558,6 +568,9 @@ DAMAGE.update({
     "version needed to extract 9.9": dict(
         raw=patched(lambda d: first_central_header(d) + 6, "<H", 99)),
     "junk after the end record": dict(raw=lambda d: d + b"junk" * 3),
+    "empty record claiming a huge compressed size": dict(
+        change=record(".format_version", b""),
+        raw=patched(lambda d: central_header(d, ".format_version") + 20, "<I", 0xFFFFFFFF)),
     "record name in capitals": dict(
         raw=lambda d: d.replace(b"archive/version", b"archive/VERSION")),
     "record name not UTF-8": dict(

@@ -360,11 +360,13 @@ class ZipReader:
             raise self._corrupt(name, "record holds %d bytes, %d expected"
                                 % (info.file_size, nbytes))
         out = np.empty(nbytes, dtype=np.uint8)
-        if nbytes == 0:           # nothing to read: PyTorch does not look at the header
-            return out
+        if nbytes == 0 and info.compress_size == 0:
+            return out            # nothing stored: PyTorch does not even read the header
         if info.compress_type != _STORED:
             return np.frombuffer(bytearray(self.read_record(name)[:nbytes]), dtype=np.uint8)
         start = self.data_offset(name)
+        if nbytes == 0:
+            return out
         if start + nbytes > self._size:
             raise self._corrupt(name, "file is truncated")
         self._f.seek(start)
