@@ -256,8 +256,10 @@ def _is_zip(f):
     return head == b"PK\x03\x04"
 
 
-def _load_zip(f, path, map_location, pickle_module, weights_only, mmap, load_args):
-    reader = ZipReader(f)
+def _read_archive_records(reader):
+    """Reads what torch.load reads of an archive before its pickle, with its checks and in
+    its order (version, serialization id, record names, .format_version, byteorder,
+    .storage_alignment); returns (byteorder, serialization id bytes or None)."""
     reader.version()
     serialization_id = None
     if reader.has_record(".data/serialization_id"):
@@ -267,7 +269,7 @@ def _load_zip(f, path, map_location, pickle_module, weights_only, mmap, load_arg
         raise RuntimeError("This is a TorchScript archive (torch.jit.save); ember cannot load "
                            "TorchScript. Save the model's state_dict in PyTorch instead.")
     if reader.has_record(".format_version"):
-        reader.read_record(".format_version")   # read (and so checked) as PyTorch does
+        reader.read_record(".format_version")   # only read: its damage is an error
     byteorder = "little"
     if reader.has_record("byteorder"):
         raw = reader.read_record("byteorder")
@@ -276,6 +278,12 @@ def _load_zip(f, path, map_location, pickle_module, weights_only, mmap, load_arg
         byteorder = raw.decode()
     if reader.has_record(".storage_alignment"):
         int(reader.read_record(".storage_alignment"))   # PyTorch refuses a non-integer
+    return byteorder, serialization_id
+
+
+def _load_zip(f, path, map_location, pickle_module, weights_only, mmap, load_args):
+    reader = ZipReader(f)
+    byteorder, serialization_id = _read_archive_records(reader)
     mapped = None
     if mmap:
         if path is None:

@@ -212,6 +212,35 @@ def preallocate(fileobj, nbytes):
     return True
 
 
+def _parse_version(text):
+    """The integer C's ``strtoull`` reads from `text`, as a signed 64-bit value (PyTorch's
+    reading of the version record): RuntimeError if there is none or it overflows."""
+    match = _VERSION.match(text)
+    if match is None:
+        raise RuntimeError("Couldn't parse the version %s as Long Long."
+                           % text.decode("utf-8", "replace"))
+    sign, digits = match.groups()
+    value = int(digits)
+    if value >= 1 << 64:
+        raise RuntimeError("Couldn't parse the version %s: out of range"
+                           % text.decode("utf-8", "replace"))
+    value = (-value if sign == b"-" else value) % (1 << 64)   # unsigned, as strtoull
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _unreadable(entry):
+    """Why PyTorch's reader (miniz) refuses to read a record, or None."""
+    if entry.stat_error is not None:
+        return entry.stat_error
+    if entry.flag_bits & _ENCRYPTED:
+        return "unsupported encryption"
+    if entry.flag_bits & _PATCHED:
+        return "unsupported feature"
+    if entry.compress_type not in (_STORED, _DEFLATED):
+        return "unsupported method"
+    return None
+
+
 class ZipReader:
     """Reads the records of a checkpoint archive from a seekable binary file object.
 
@@ -258,19 +287,7 @@ class ZipReader:
         if not self.has_record(name):
             raise RuntimeError('Expected hasRecord("version") to be true, but got false: the '
                                'checkpoint has no "version" record.')
-        text = self.read_record(name)
-        match = _VERSION.match(text)
-        if match is None:
-            raise RuntimeError("Couldn't parse the version %s as Long Long."
-                               % text.decode("utf-8", "replace"))
-        sign, digits = match.groups()
-        value = int(digits)
-        if value >= 1 << 64:
-            raise RuntimeError("Couldn't parse the version %s: out of range"
-                               % text.decode("utf-8", "replace"))
-        value = (-value if sign == b"-" else value) % (1 << 64)   # unsigned, as strtoull
-        if value >= 1 << 63:
-            value -= 1 << 64                                      # then read as signed
+        value = _parse_version(self.read_record(name))
         if value < MIN_VERSION:
             raise RuntimeError(
                 "Attempted to read a PyTorch file with version %d, but the minimum supported "
@@ -299,15 +316,7 @@ class ZipReader:
         if info is None:
             raise RuntimeError("PytorchStreamReader failed locating file %s: file not found"
                                % name)
-        why = info.stat_error
-        if why is not None:
-            pass
-        elif info.flag_bits & _ENCRYPTED:
-            why = "unsupported encryption"
-        elif info.flag_bits & _PATCHED:
-            why = "unsupported feature"
-        elif info.compress_type not in (_STORED, _DEFLATED):
-            why = "unsupported method"      # what PyTorch's zip reader (miniz) can read
+        why = _unreadable(info)
         if why is not None:
             raise RuntimeError("PytorchStreamReader failed retrieving file meta-data for %s: "
                                "%s.%s" % (name, why, CORRUPT_HINT))
