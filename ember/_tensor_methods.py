@@ -11,8 +11,10 @@ import numpy as np
 from . import _dtype as D
 from . import _random_factories as R
 from ._tensor import Tensor
-from .ops import (arith, blas, index, index_ops, inplace, linalg_ops, pointwise, reduce, shape,
-                  sorting, unary, views)
+from . import special
+from .ops import (arith, blas, construct, distance, fused_pointwise, index, index_ops, inplace, linalg_ops,
+                  numeric, pointwise, pointwise_math, reduce, shape, sorting, unary, views,
+                  views_extra)
 from .ops._op import is_tensor
 
 METHODS = {
@@ -77,12 +79,33 @@ METHODS = {
     "multinomial": R.multinomial,
 }
 METHODS.update({k: v for k, v in unary.FUNCTIONS.items() if k != "round"})
+METHODS.update({
+    # single-kernel pointwise ops (ops/fused_pointwise.py, ops/pointwise_math.py)
+    "clamp_min": fused_pointwise.clamp_min, "clamp_max": fused_pointwise.clamp_max,
+    "logaddexp": pointwise_math.logaddexp, "logaddexp2": pointwise_math.logaddexp2,
+    "copysign": pointwise_math.copysign, "heaviside": pointwise_math.heaviside,
+    "gcd": pointwise_math.gcd, "lcm": pointwise_math.lcm, "ldexp": pointwise_math.ldexp,
+    "nextafter": pointwise_math.nextafter, "frexp": pointwise_math.frexp,
+    "signbit": pointwise_math.signbit, "positive": pointwise_math.positive,
+    "angle": pointwise_math.angle, "dist": distance.dist,
+    # statistics (ops/numeric.py)
+    "cov": numeric.cov, "corrcoef": numeric.corrcoef,
+    # views and splits (ops/views_extra.py)
+    "hsplit": views_extra.hsplit, "vsplit": views_extra.vsplit, "dsplit": views_extra.dsplit,
+    "split_with_sizes": views_extra.split_with_sizes, "unsafe_split": views_extra.unsafe_split,
+    "unsafe_chunk": views_extra.unsafe_chunk, "unsafe_split_with_sizes":
+    views_extra.split_with_sizes, "ravel": views_extra.ravel, "adjoint": views_extra.adjoint,
+    "resolve_conj": views_extra.resolve_conj, "resolve_neg": views_extra.resolve_neg,
+    "is_conj": views_extra.is_conj, "is_neg": views_extra.is_neg,
+    "narrow_copy": views_extra.COPY_FUNCTIONS["narrow_copy"],
+})
 # op families that register themselves (ops/<family>.py: METHODS, INPLACE, FUNCTIONS)
 EXTRA_FUNCTIONS = {}
-FAMILIES = (index_ops, sorting, linalg_ops)
+FAMILIES = (index_ops, sorting, linalg_ops, special)
 for _family in FAMILIES:
     METHODS.update(_family.METHODS)
     EXTRA_FUNCTIONS.update(_family.FUNCTIONS)
+METHODS["kron"] = EXTRA_FUNCTIONS["kron"] = construct.kron   # PyTorch's graph (UnsafeView on top)
 
 # in-place forms: computed out of place, then written back
 INPLACE = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -92,7 +115,9 @@ INPLACE = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and",
            "logical_or", "logical_xor", "logical_not", "tril", "triu", "addmm", "addmv",
            "addbmm", "baddbmm", "addr", "float_power", "index_put", "maximum", "minimum",
-           "cumsum", "cumprod", "square"] + list(unary.FUNCTIONS) + [
+           "cumsum", "cumprod", "square", "clamp_min", "clamp_max", "copysign", "heaviside",
+           "gcd", "lcm", "ldexp", "nextafter", "bitwise_left_shift", "bitwise_right_shift",
+           "greater", "greater_equal", "less", "less_equal", "not_equal"] + list(unary.FUNCTIONS) + [
     n for f in FAMILIES for n in f.INPLACE]
 
 
@@ -404,6 +429,125 @@ def ndimension(self):
 for _f in [abs_, sum_to_size, expand_as, view_as, reshape_as, view_dtype, zero_, fill_, resize_,
            resize_as_, set_, new_tensor, new_full, new, apply_, nonzero, argwhere, equal, allclose, isclose, share_memory_, pin_memory, is_pinned]:
     setattr(Tensor, _f.__name__, _f)
+
+
+def _output_nr(self):
+    """Which output of its grad_fn this tensor is."""
+    return self._output_nr
+
+
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
+                      layout=None, pin_memory=False):
+    return construct.empty_strided(size, stride, dtype=dtype or self._dtype,
+                                   device=device or self.device, requires_grad=requires_grad)
+
+
+def is_nonzero(self):
+    """The truth of a one-element tensor (ambiguous for any other size)."""
+    n = self._data.size
+    if n != 1:
+        raise RuntimeError("Boolean value of Tensor with %s values is ambiguous"
+                           % ("no" if n == 0 else "more than one"))
+    return bool(self._data.reshape(()))
+
+
+def is_same_size(self, other):
+    return self._data.shape == other._data.shape
+
+
+def is_inference(self):
+    """False: ember keeps no separate inference tensors (inference_mode is no_grad)."""
+    return False
+
+
+def as_strided_(self, size, stride, storage_offset=None):
+    """The tensor becomes the given strided view of its own storage."""
+    self._data = views.as_strided(self.detach(), size, stride, storage_offset)._data
+    return self
+
+
+def const_data_ptr(self):
+    return self.data_ptr()
+
+
+def dim_order(self, *, ambiguity_check=False):
+    """The dims from outermost to innermost in memory (by decreasing stride)."""
+    strides = self.stride()
+    return tuple(sorted(range(len(strides)), key=lambda d: -strides[d]))
+
+
+def is_set_to(self, tensor):
+    """Whether both tensors view the same memory with the same sizes and strides."""
+    return (self.untyped_storage().data_ptr() == tensor.untyped_storage().data_ptr()
+            and self.storage_offset() == tensor.storage_offset()
+            and self.shape == tensor.shape and self.stride() == tensor.stride())
+
+
+def map_(self, tensor, callable):
+    """Sets each element to ``callable(self_element, tensor_element)`` (tensor broadcasts)."""
+    other = np.broadcast_to(tensor._data, self._data.shape)
+    a = self._data
+    for idx in np.ndindex(a.shape):
+        a[idx] = callable(a[idx].item(), other[idx].item())
+    self._bump()
+    return self
+
+
+def map2_(self, x, y, callable):
+    """Sets each element to ``callable(self_element, x_element, y_element)``."""
+    xs = np.broadcast_to(x._data, self._data.shape)
+    ys = np.broadcast_to(y._data, self._data.shape)
+    a = self._data
+    for idx in np.ndindex(a.shape):
+        a[idx] = callable(a[idx].item(), xs[idx].item(), ys[idx].item())
+    self._bump()
+    return self
+
+
+def record_stream(self, stream):
+    """Nothing to do: ember frees memory when the last reference goes."""
+
+
+def storage_type(self):
+    """The legacy storage class of this dtype (``torch.FloatStorage``)."""
+    import ember
+    return getattr(ember, self._dtype._legacy.replace("Tensor", "Storage"))
+
+
+def to_dense(self, dtype=None, *, masked_grad=None):
+    return self if dtype is None else self.to(dtype)
+
+
+def module_load(self, other, assign=False):
+    """How ``load_state_dict`` turns `other` into this parameter's new value."""
+    if assign:
+        return other.detach()
+    return self.copy_(other).detach()
+
+
+def as_subclass(self, cls):
+    """A tensor of class `cls` sharing this tensor's data (no autograd history)."""
+    t = object.__new__(cls)
+    t._data, t._dtype = self._data, self._dtype
+    return t
+
+
+def dense_dim(self):
+    return self._data.ndim
+
+
+def sparse_dim(self):
+    return 0
+
+
+for _f in [new_empty_strided, is_nonzero, is_same_size, is_inference, as_strided_,
+           const_data_ptr, dim_order, is_set_to, map_, map2_, record_stream, storage_type,
+           to_dense, module_load, as_subclass, dense_dim, sparse_dim]:
+    setattr(Tensor, _f.__name__, _f)
+Tensor.output_nr = property(_output_nr)
+for _name in ("is_xla", "is_xpu", "is_mps", "is_ipu", "is_maia", "is_mtia", "is_vulkan",
+              "is_nested"):
+    setattr(Tensor, _name, property(lambda self: False))
 
 
 def _factories():

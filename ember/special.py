@@ -221,24 +221,10 @@ def xlog1py(input, other, *, out=None):
     return _out(run(SpecialXlog1PyBackward0(), x, y), out)
 
 
-class XlogyBackward0(Op):
-    saved_inputs = (0, 1)
-
-    def forward(self, x, y):
-        with np.errstate(all="ignore"):
-            out = x * np.log(y)
-        return np.where((x == 0) & ~np.isnan(y), np.zeros((), x.dtype), out)
-
-    def backward(self, g):
-        x, y = self.saved_tensors
-        gx = xlogy(g, y).masked_fill((x == 0) & (y <= 0), 0)
-        return gx, g * x / y
-
-
 def xlogy(input, other, *, out=None):
     """x * log(y), 0 where x == 0 (unless y is nan)."""
-    x, y = _pair(input, other)
-    return _out(run(XlogyBackward0(), x, y), out)
+    from .ops.fused_pointwise import xlogy as _xlogy
+    return _xlogy(input, other, out=out)
 
 
 class SpecialZetaBackward0(Op):
@@ -269,7 +255,8 @@ class IgammaBackward0(Op):
 
     def forward(self, a, x):
         f = K.gammaincc if self.upper else K.gammainc
-        return f(a, x).astype(np.result_type(a, x), copy=False)
+        out = f(a, x).astype(np.result_type(a, x), copy=False)
+        return out.reshape(np.broadcast_shapes(a.shape, x.shape))
 
     def backward(self, g):
         a, x = self.saved_tensors

@@ -10,6 +10,10 @@ from . import _f_basic as B
 from . import _f_loss as L
 from . import _f_loss2 as L2
 from . import _f_norm as N
+from . import _spatial_conv as C
+from . import _spatial_pad as P
+from . import _spatial_pool as Q
+from . import _spatial_sample as S
 from ._f_ctc import ctc_loss as _ctc
 
 
@@ -99,6 +103,107 @@ def _hinge_embedding_loss(input, target, margin=1.0, reduction=1):
     return L2.hinge_embedding_loss(input, target, margin, reduction=_reduction_name(reduction))
 
 
+def _pool_stride(stride):
+    """The torch.* pooling functions take stride=() for "the kernel size"."""
+    return None if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else stride
+
+
+def _max_pool(fn):
+    def pool(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+        return fn(input, kernel_size, _pool_stride(stride), padding, dilation, ceil_mode)
+    pool.__name__ = fn.__name__
+    return pool
+
+
+def _avg_pool1d(input, kernel_size, stride=(), padding=0, ceil_mode=False,
+                count_include_pad=True):
+    return Q.avg_pool1d(input, kernel_size, _pool_stride(stride), padding, ceil_mode,
+                        count_include_pad)
+
+
+def _adaptive_max_pool1d(input, output_size):
+    """(values, indices), as torch.adaptive_max_pool1d returns them."""
+    return Q.adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                 groups):
+    """The general convolution: dimensionality from the weight, transposed or not."""
+    n = weight.dim() - 2
+    if transposed:
+        fn = (C.conv_transpose1d, C.conv_transpose2d, C.conv_transpose3d)[n - 1]
+        return fn(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    fn = (C.conv1d, C.conv2d, C.conv3d)[n - 1]
+    return fn(input, weight, bias, stride, padding, dilation, groups)
+
+
+def _constant_pad_nd(input, pad, value=0):
+    return P.pad(input, tuple(pad), "constant", value)
+
+
+def channel_shuffle(input, groups):
+    """Channels regrouped: (N, g, C/g, *) transposed to (N, C/g, g, *)."""
+    if input.dim() < 3:
+        raise RuntimeError("channel_shuffle expects input to have at least 3 dimensions, but got "
+                           "input with sizes %s" % list(input.shape))
+    if groups <= 0:
+        raise RuntimeError("Number of groups to divide channels in must be positive. Value of "
+                           "groups:%d" % groups)
+    n, c = input.shape[0], input.shape[1]
+    if c % groups:
+        raise RuntimeError("Number of channels must be divisible by groups. Got %d channels and "
+                           "%d groups." % (c, groups))
+    rest = tuple(input.shape[2:])
+    x = input.reshape((n, groups, c // groups) + rest).transpose(1, 2)
+    return x.reshape((n, c) + rest)
+
+
+def _triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                         reduction=0):
+    """PyTorch's kernel: clamp_min(margin + d(a, p) - d(a, n), 0), then the reduction.
+    (Called without `reduction`, torch.triplet_margin_loss returns the per-sample losses.)"""
+    from ..ops.fused_pointwise import clamp_min
+    L2._check_triplet_dims(anchor, positive, negative)
+    d_pos = B.pairwise_distance(anchor, positive, p, eps)
+    d_neg = B.pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(B.pairwise_distance(positive, negative, p, eps))
+    loss = clamp_min(margin + d_pos - d_neg, 0)
+    name = _reduction_name(reduction)
+    return loss.mean() if name == "mean" else loss.sum() if name == "sum" else loss
+
+
+def _poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    return L2.poisson_nll_loss(input, target, log_input, full, eps=eps,
+                               reduction=_reduction_name(reduction))
+
+
+def _alpha_dropout_(input, p, train):
+    return B.alpha_dropout(input, p, train, inplace=True)
+
+
+def _feature_alpha_dropout_(input, p, train):
+    return B.feature_alpha_dropout(input, p, train, inplace=True)
+
+
+def _feature_dropout_(input, p, train):
+    return input.copy_(_feature_dropout(input, p, train))
+
+
+def _embedding_renorm_(weight, indices, max_norm, norm_type):
+    """Rows of `weight` picked by `indices` whose norm exceeds max_norm scaled down to it, in
+    place and without gradient."""
+    from ..autograd import grad_mode
+    with grad_mode.no_grad():
+        rows = indices.reshape(-1).unique()
+        picked = weight.index_select(0, rows)
+        norms = picked.norm(norm_type, 1, keepdim=True)
+        scale = (max_norm / (norms + 1e-7)).clamp(max=1)
+        weight.index_copy_(0, rows, picked * scale.where(norms > max_norm, 1.0))
+    return weight
+
+
 TORCH_FUNCTIONS = {
     "relu": A.relu, "relu_": A.relu_, "selu": A.selu, "selu_": A.selu_, "celu": A.celu,
     "celu_": A.celu_, "rrelu": A.rrelu, "rrelu_": A.rrelu_, "prelu": A.prelu,
@@ -113,6 +218,19 @@ TORCH_FUNCTIONS = {
     "pdist": B.pdist, "binary_cross_entropy_with_logits": _bce_logits, "kl_div": _kl_div,
     "cosine_embedding_loss": _cosine_embedding_loss, "margin_ranking_loss": _margin_ranking_loss,
     "hinge_embedding_loss": _hinge_embedding_loss, "ctc_loss": _ctc_loss,
+    "conv1d": C.conv1d, "conv2d": C.conv2d, "conv3d": C.conv3d,
+    "conv_transpose1d": C.conv_transpose1d, "conv_transpose2d": C.conv_transpose2d,
+    "conv_transpose3d": C.conv_transpose3d, "convolution": _convolution,
+    "max_pool1d": _max_pool(Q.max_pool1d), "max_pool2d": _max_pool(Q.max_pool2d),
+    "max_pool3d": _max_pool(Q.max_pool3d),
+    "max_pool1d_with_indices": _max_pool(Q.max_pool1d_with_indices),
+    "avg_pool1d": _avg_pool1d, "adaptive_avg_pool1d": Q.adaptive_avg_pool1d,
+    "adaptive_max_pool1d": _adaptive_max_pool1d, "pixel_shuffle": S.pixel_shuffle,
+    "pixel_unshuffle": S.pixel_unshuffle, "channel_shuffle": channel_shuffle,
+    "native_channel_shuffle": channel_shuffle, "constant_pad_nd": _constant_pad_nd,
+    "triplet_margin_loss": _triplet_margin_loss, "poisson_nll_loss": _poisson_nll_loss,
+    "alpha_dropout_": _alpha_dropout_, "feature_alpha_dropout_": _feature_alpha_dropout_,
+    "feature_dropout_": _feature_dropout_, "embedding_renorm_": _embedding_renorm_,
 }
 
 TENSOR_METHODS = {
@@ -131,3 +249,5 @@ def install():
     for name, fn in TENSOR_METHODS.items():
         if not hasattr(Tensor, name):
             setattr(Tensor, name, fn)
+    from . import functional   # F.channel_shuffle is the same function in PyTorch
+    functional.__dict__.setdefault("channel_shuffle", channel_shuffle)

@@ -4,6 +4,8 @@ import numpy as np
 
 from .. import _dtype as D
 from ._op import Op, as_tensor_like, is_tensor, promote, result_dtype, run
+from .fused_pointwise import (addcdiv, addcmul, clamp_max, clamp_min, hypot, lerp,  # noqa: F401
+                              logit, nan_to_num, xlogy)
 
 
 class CloneBackward0(Op):
@@ -180,22 +182,6 @@ def masked_fill(x, mask, value):
     return run(MaskedFillBackward0(mask._data, value), x)
 
 
-def lerp(start, end, weight):
-    """PyTorch's two-sided formula: exact at both ends (weight 0 and 1)."""
-    diff = end - start
-    if is_tensor(weight):
-        return where(weight < 0.5, start + weight * diff, end - diff * (1 - weight))
-    return start + weight * diff if weight < 0.5 else end - diff * (1 - weight)
-
-
-def addcmul(x, t1, t2, *, value=1):
-    return x + value * t1 * t2
-
-
-def addcdiv(x, t1, t2, *, value=1):
-    return x + value * t1 / t2
-
-
 class Atan2Backward0(Op):
     saved_inputs = (0, 1)
 
@@ -213,34 +199,6 @@ def atan2(a, b):
     if not a._dtype.is_floating_point:
         a, b = a.to(D.get_default_dtype()), b.to(D.get_default_dtype())
     return run(Atan2Backward0(), a, b)
-
-
-def hypot(a, b):
-    return (a * a + b * b).sqrt()
-
-
-def xlogy(x, y):
-    x, y = promote(x, y)
-    if not x._dtype.is_floating_point:
-        x, y = x.float(), y.float()
-    return where((x == 0) & ~y.isnan(), x * 0, x * y.log())   # 0 * log(y) is 0 unless y is nan
-
-
-def logit(x, eps=None):
-    if eps is not None:
-        x = x.clamp(eps, 1 - eps)
-    return (x / (1 - x)).log()
-
-
-def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
-    if not x._dtype.is_floating_point:
-        return x.clone()
-    info = np.finfo(x._dtype.np)
-    posinf = info.max if posinf is None else posinf
-    neginf = info.min if neginf is None else neginf
-    r = x.masked_fill(x.isnan(), nan)
-    r = r.masked_fill(r == float("inf"), posinf)
-    return r.masked_fill(r == float("-inf"), neginf)
 
 
 class Isfn(Op):
@@ -307,9 +265,14 @@ class ConjView(Op):
 
 
 def conj(x):
+    """The complex conjugate (a real tensor is returned as is). ember computes the values;
+    the result is marked so that ``is_conj()`` answers as for PyTorch's lazy conjugate."""
     if not x._dtype.is_complex:
         return x
-    return run(ConjView(), x)
+    out = run(ConjView(), x)
+    if not x.__dict__.get("_conj_bit", False):
+        out._conj_bit = True
+    return out
 
 
 def sigmoid(x):

@@ -5,6 +5,7 @@ import collections
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module
 from ._op import Op, norm_dim, norm_dims, run
 
 
@@ -51,8 +52,32 @@ def sum(x, dim=None, keepdim=False, *, dtype=None, out=None):
     return _out(run(op, x), out)
 
 
-def nansum(x, dim=None, keepdim=False, *, dtype=None):
-    return sum(x.masked_fill(x.isnan(), 0), dim, keepdim, dtype=dtype)
+class NansumBackward0(Op):
+    """The sum treating nan as zero: one node, whose gradient skips the nan positions."""
+    saved_inputs = (0,)
+
+    def __init__(self, dims, keepdim, dtype):
+        self.dims, self.keepdim, self.dtype = dims, keepdim, dtype
+
+    def forward(self, a):
+        xp = array_module(a)
+        return xp.asarray(xp.nansum(a, axis=self.dims, keepdims=self.keepdim,
+                                    dtype=self.dtype.np))
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        g = _keep(g.to(x.dtype), x.shape, self.dims, self.keepdim)
+        return g.expand(x.shape) * x.isnan().logical_not()
+
+
+def nansum(x, dim=None, keepdim=False, *, dtype=None, out=None):
+    """sum() with nan counted as zero."""
+    if x._dtype.is_complex:
+        raise RuntimeError("nansum on CPU does not support complex inputs")
+    dims = norm_dims(dim, x._data.ndim) if x._data.ndim else ()
+    if dims == () and dim is not None and x._data.ndim:
+        dims = tuple(range(x._data.ndim))    # nansum(x, []) sums everything, as PyTorch
+    return _out(run(NansumBackward0(dims, keepdim, _acc_dtype(x._dtype, dtype)), x), out)
 
 
 def _out(r, out):
