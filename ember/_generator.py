@@ -33,7 +33,6 @@ Known limits (everything else matched PyTorch 2.13 exactly in testing):
   vanishingly rare cases.
 """
 
-import array
 import math
 import os
 import warnings
@@ -60,6 +59,44 @@ _STATE_DTYPE = np.dtype({
 
 # randperm switches algorithm at this size (uint32 max / 20).
 _RANDPERM_LARGE_N = 0xFFFFFFFF // 20
+# up to this size ember computes randperm's swaps without a Python loop (memory: ~40 bytes a slot)
+_RANDPERM_VECTOR_N = 1 << 22
+
+
+def _swap_sequence_result(targets, n):
+    """``list(range(n))`` after swapping slot i with slot targets[i] for i = 0, 1, ... in turn
+    (every targets[i] >= i), computed with array operations instead of n Python steps.
+
+    Slot i is final once step i has run. Before step i, slot p >= i holds p, or, if some
+    earlier step k swapped into p, the value slot k held at step k, for the last such k.
+    Call that value cur[k]: cur[i] is itself cur[k] for the last step k < i that targeted
+    slot i (else i), so each cur is found by following "last step that targeted me"
+    pointers to a root (pointer jumping). Step i then takes the value of slot targets[i]."""
+    m = len(targets)
+    if m == 0:
+        return np.arange(n, dtype=np.int64)
+    steps = np.arange(m, dtype=np.int64)
+    keys = targets.astype(np.uint16) if n <= 1 << 16 else targets   # uint16: a radix sort
+    order = np.argsort(keys, kind="stable")         # steps grouped by target, in step order
+    grouped = targets[order]
+    same = grouped[1:] == grouped[:-1]
+    before = np.full(m, -1, dtype=np.int64)         # the previous step with the same target
+    before[order[1:][same]] = order[:-1][same]
+    last = np.full(n, -1, dtype=np.int64)           # the last step k < p that targeted slot p
+    ends = np.append(~same, True)
+    last[grouped[ends]] = order[ends]
+    own = np.nonzero(last[:m] == steps)[0]          # step p itself targeted p: take the one before
+    last[own] = before[own]
+    cur = np.where(last >= 0, last, np.arange(n, dtype=np.int64))
+    while True:
+        nxt = cur[cur]
+        if np.array_equal(nxt, cur):
+            break
+        cur = nxt
+    perm = np.empty(n, dtype=np.int64)
+    perm[:m] = np.where(before >= 0, cur[np.maximum(before, 0)], targets)
+    perm[m] = cur[m]
+    return perm
 
 # Set to False to emulate PyTorch builds/CPUs without AVX2 (plain-C++
 # Box-Muller for float32 randn of >= 16 elements).
@@ -604,8 +641,12 @@ class Generator:
                 raise RuntimeError(f"n cannot be greater than {limit + 1} for {dtype}")
         elif dtype.kind in "iu" and n > int(np.iinfo(dtype).max) + 1:
             raise RuntimeError(f"n cannot be greater than {int(np.iinfo(dtype).max) + 1} for {dtype}")
-        if n < _RANDPERM_LARGE_N:
+        if n <= _RANDPERM_VECTOR_N:
             # for i = 0 .. n-2: swap slot i with slot i + (random() % (n - i))
+            i = np.arange(max(n - 1, 0), dtype=np.int64)
+            targets = self._random32(len(i)).astype(np.int64) % (n - i) + i
+            return _swap_sequence_result(targets, n).astype(dtype)
+        if n < _RANDPERM_LARGE_N:
             def targets(i0, i1):
                 r = self._random32(i1 - i0).astype(np.int64)
                 i = np.arange(i0, i1, dtype=np.int64)
@@ -618,13 +659,13 @@ class Generator:
                 r = self._random64(i1 - i0)
                 return (r % np.arange(i0 + 1, i1 + 1, dtype=np.uint64)).astype(np.int64)
             steps = n
-        perm = array.array("q", range(n))
+        perm = list(range(n))
         chunk = 1 << 20
         for i0 in range(0, steps, chunk):
             i1 = min(i0 + chunk, steps)
             for i, j in zip(range(i0, i1), targets(i0, i1).tolist()):
                 perm[i], perm[j] = perm[j], perm[i]
-        return np.frombuffer(perm, dtype=np.int64).astype(dtype)
+        return np.array(perm, dtype=np.int64).astype(dtype)
 
     def bernoulli(self, p, shape, np_dtype):
         """``Tensor.bernoulli_(p)`` (scalar p) and ``torch.bernoulli(p_tensor)``.
