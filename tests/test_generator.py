@@ -179,7 +179,7 @@ def test_random_errors():
 @pytest.mark.parametrize("np_dt,t_dt", [(np.int64, torch.int64), (np.int32, torch.int32),
                                         (np.float32, torch.float32)])
 def test_randperm(np_dt, t_dt):
-    for n in (0, 2) + SIZES + (20000,):
+    for n in (0, 2) + SIZES + (20000, 65537, 200000):   # 65536: the radix-sort boundary
         check(lambda tg: torch.randperm(n, generator=tg, dtype=t_dt),
               lambda g: g.randperm(n, np_dt))
 
