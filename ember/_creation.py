@@ -75,11 +75,18 @@ def _infer_dtype(data):
             kinds.add("f")
         elif isinstance(x, numbers.Complex):
             kinds.add("c")
+        elif isinstance(x, (str, bytes)):
+            raise TypeError("new(): invalid data type '%s'" % type(x).__name__)
         elif isinstance(x, (list, tuple)) or hasattr(x, "__len__") and hasattr(x, "__getitem__"):
             for y in x:
                 walk(y)
         else:
             raise TypeError("Could not infer dtype of %s" % type(x).__name__)
+    first = data   # PyTorch reads the shape along the first elements: a string there is a dim
+    while isinstance(first, (list, tuple)) and len(first):
+        first = first[0]
+        if isinstance(first, str):
+            raise ValueError("too many dimensions 'str'")
     walk(data)
     tdts = [k[1] for k in kinds if isinstance(k, tuple)]
     if "c" in kinds or any(d.is_complex for d in tdts):

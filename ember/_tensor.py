@@ -183,7 +183,12 @@ class Tensor:
     # --- memory -----------------------------------------------------------------------------
     def stride(self, dim=None):
         a = self._data
-        st = [s // a.itemsize for s in a.strides]
+        if a.size == 0:   # NumPy gives empty arrays zero strides; PyTorch the contiguous ones
+            st = [1] * a.ndim
+            for i in range(a.ndim - 2, -1, -1):
+                st[i] = st[i + 1] * max(a.shape[i + 1], 1)
+        else:
+            st = [s // a.itemsize for s in a.strides]
         for i in range(a.ndim - 1, -1, -1):
             if st[i] == 0 and a.shape[i] == 1:  # a new axis: PyTorch gives it the next dim's span
                 st[i] = st[i + 1] * a.shape[i + 1] if i + 1 < a.ndim else 1
