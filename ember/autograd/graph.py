@@ -192,7 +192,8 @@ def edge_of(t):
 # --- the engine ---------------------------------------------------------------------------------
 
 def _order(roots):
-    """Counts, for every node reachable from `roots`, how many edges point to it."""
+    """Counts, for every node reachable from `roots`, how many edges point to it; returns
+    those counts and the set of roots."""
     deps = {}
     stack = list(roots)
     starts = set(stack)
@@ -206,7 +207,7 @@ def _order(roots):
                         stack.append(nxt)
                 else:
                     deps[nxt] = n + 1
-    return deps, starts.union(deps)
+    return deps, starts
 
 
 def _needed(seen, targets):
@@ -300,7 +301,7 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
             buf = buffers[node] = [None] * node._n_outputs
             roots.append(node)
         buf[nr] = g if buf[nr] is None else buf[nr] + g
-    deps, seen = _order(roots)
+    deps, starts = _order(roots)
 
     targets = None
     captured = None
@@ -311,7 +312,7 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
             if node is None:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets.setdefault(node, []).append((nr, i, t))
-        need = _needed(seen, targets)
+        need = _needed(starts.union(deps), targets)   # every node reached
         captured = [None] * len(inputs)
     else:
         need = None
