@@ -4,8 +4,9 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor_methods import EXTRA_FUNCTIONS, METHODS, nonzero, argwhere, equal, allclose, isclose
-from .ops import (arith, blas, construct, fused_pointwise, numeric, pointwise, reduce, shape,
-                  views, views_extra, windows)
+from .ops import (arith, blas, construct, distance, functional_ops, fused_pointwise, legacy,
+                  numeric, pointwise, reduce, shape, views, views_extra, windows)
+from .ops.histogram import histogramdd
 from .ops._op import result_dtype
 
 globals().update({k: v for k, v in METHODS.items() if not k.endswith("_")})
@@ -35,6 +36,10 @@ empty_strided, empty_permuted = construct.empty_strided, construct.empty_permute
 hann_window, hamming_window = windows.hann_window, windows.hamming_window
 blackman_window, bartlett_window = windows.blackman_window, windows.bartlett_window
 kaiser_window = windows.kaiser_window
+as_strided_scatter = construct.as_strided_scatter
+norm_except_dim, frobenius_norm = distance.norm_except_dim, distance.frobenius_norm
+vmap, cond, while_loop = functional_ops.vmap, functional_ops.cond, functional_ops.while_loop
+globals().update(legacy.REMOVED)     # lstsq, eig, solve, symeig, matrix_rank: raise
 
 
 def result_type(tensor1, tensor2):
@@ -117,19 +122,21 @@ def is_inference(input):
     return input.is_inference()
 
 
+def is_distributed(input):
+    return False
+
+
+def is_vulkan_available():
+    return False
+
+
 def get_device(input):
     """-1 for a CPU tensor, else the GPU's index."""
     return input.get_device()
 
 
 def nonzero_static(input, *, size, fill_value=-1):
-    """``nonzero`` padded with `fill_value` rows (or cut) to exactly `size` rows."""
-    idx = nonzero(input)
-    n = idx.shape[0]
-    if n >= size:
-        return idx[:size].clone()
-    pad = idx.new_full((size - n, idx.shape[1]), fill_value)
-    return shape.cat([idx, pad])
+    return input.nonzero_static(size=size, fill_value=fill_value)
 
 
 # --- torch.<op>_(input, ...): the in-place Tensor methods called as functions ---------------------
@@ -200,7 +207,10 @@ def get_deterministic_debug_mode():
 def set_float32_matmul_precision(precision):
     """Recorded only: ember's float32 matmuls always run at full precision."""
     if precision not in ("highest", "high", "medium"):
-        raise RuntimeError("Invalid value for float32_matmul_precision: %s" % precision)
+        import warnings
+        warnings.warn("%s is not one of 'highest', 'high', or 'medium'; the current"
+                      "setFloat32MatmulPrecision call has no effect." % precision)
+        return
     _settings["matmul_precision"] = precision
 
 
@@ -236,6 +246,7 @@ def set_anomaly_enabled(enabled, check_nan=True):
 
 
 __all__ = [k for k in list(globals()) if not k.startswith("_") and k not in (
-    "np", "D", "METHODS", "EXTRA_FUNCTIONS", "arith", "blas", "construct", "fused_pointwise",
-    "numeric", "pointwise", "reduce", "shape", "views", "views_extra", "windows", "result_dtype")]
+    "np", "D", "METHODS", "EXTRA_FUNCTIONS", "arith", "blas", "construct", "distance",
+    "functional_ops", "fused_pointwise", "legacy", "numeric", "pointwise", "reduce",
+    "shape", "views", "views_extra", "windows", "result_dtype")]
 __all__ += ["nonzero", "argwhere", "equal", "allclose", "isclose"]

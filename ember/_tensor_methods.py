@@ -12,9 +12,9 @@ from . import _dtype as D
 from . import _random_factories as R
 from ._tensor import Tensor
 from . import special
-from .ops import (arith, blas, construct, distance, fused_pointwise, index, index_ops, inplace, linalg_ops,
-                  numeric, pointwise, pointwise_math, reduce, shape, sorting, unary, views,
-                  views_extra)
+from .ops import (arith, blas, construct, distance, fused_pointwise, index, index_ops, inplace,
+                  legacy, linalg_ops, numeric, pointwise, pointwise_math, reduce, shape, sorting,
+                  unary, views, views_extra)
 from .ops._op import is_tensor
 
 METHODS = {
@@ -538,6 +538,32 @@ def dense_dim(self):
 
 def sparse_dim(self):
     return 0
+
+
+def nonzero_static(self, *, size, fill_value=-1):
+    """``nonzero`` padded with `fill_value` rows (or cut) to exactly `size` rows."""
+    idx = nonzero(self)
+    n = idx.shape[0]
+    if n >= size:
+        return idx[:size].clone()
+    return shape.cat([idx, idx.new_full((size - n, idx.shape[1]), fill_value)])
+
+
+def is_distributed(self):
+    return False
+
+
+def as_strided_scatter(self, src, size, stride, storage_offset=None):
+    return construct.as_strided_scatter(self, src, size, stride, storage_offset)
+
+
+for _f in [nonzero_static, is_distributed, as_strided_scatter]:
+    setattr(Tensor, _f.__name__, _f)
+for _name, _fn in legacy.REMOVED.items():
+    if _name != "matrix_rank":
+        setattr(Tensor, _name, _fn)
+Tensor.resize, Tensor.resize_as = legacy.resize, legacy.resize_as
+Tensor.reinforce, Tensor.volatile = legacy.reinforce, legacy.volatile
 
 
 for _f in [new_empty_strided, is_nonzero, is_same_size, is_inference, as_strided_,

@@ -204,6 +204,27 @@ def _embedding_renorm_(weight, indices, max_norm, norm_type):
     return weight
 
 
+def _conv_tbc(input, weight, bias, pad=0):
+    """Convolution over time of (time, batch, channels) input with a (kernel, in, out)
+    weight."""
+    out = C.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)
+
+
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDING = ("zeros", "border", "reflection")
+
+
+def _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    """F.grid_sample with the modes given as PyTorch's enum numbers."""
+    return S.grid_sample(input, grid, _GRID_MODES[interpolation_mode],
+                         _GRID_PADDING[padding_mode], align_corners)
+
+
+def _affine_grid_generator(theta, size, align_corners):
+    return S.affine_grid(theta, list(size), align_corners)
+
+
 TORCH_FUNCTIONS = {
     "relu": A.relu, "relu_": A.relu_, "selu": A.selu, "selu_": A.selu_, "celu": A.celu,
     "celu_": A.celu_, "rrelu": A.rrelu, "rrelu_": A.rrelu_, "prelu": A.prelu,
@@ -231,6 +252,8 @@ TORCH_FUNCTIONS = {
     "triplet_margin_loss": _triplet_margin_loss, "poisson_nll_loss": _poisson_nll_loss,
     "alpha_dropout_": _alpha_dropout_, "feature_alpha_dropout_": _feature_alpha_dropout_,
     "feature_dropout_": _feature_dropout_, "embedding_renorm_": _embedding_renorm_,
+    "conv_tbc": _conv_tbc, "grid_sampler": _grid_sampler, "grid_sampler_2d": _grid_sampler,
+    "grid_sampler_3d": _grid_sampler, "affine_grid_generator": _affine_grid_generator,
 }
 
 TENSOR_METHODS = {

@@ -216,3 +216,36 @@ def kron(input, other, *, out=None):
         from ._out import write_out
         return write_out(out, r)
     return r
+
+
+class AsStridedScatterBackward0(Op):
+    """PyTorch 2.13's backward gives `input` the gradient at the scattered positions (zero
+    elsewhere), the same values `src` gets; ember returns the same gradients."""
+
+    def __init__(self, size, stride, offset):
+        self.size, self.stride, self.offset = size, stride, offset
+
+    def forward(self, a, src):
+        from .views import _strided
+        out = array_module(a).ascontiguousarray(a).copy()
+        _strided(out.reshape(-1)[self.offset:], self.size, self.stride)[...] = src
+        return out
+
+    def backward(self, g):
+        gs = g.contiguous().as_strided(self.size, self.stride, self.offset)
+        if self._in_meta[0] is None:
+            return None, gs
+        op = AsStridedScatterBackward0(self.size, self.stride, self.offset)
+        return run(op, g.new_zeros(g.shape), gs), gs
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """A copy of `input` (contiguous) with `src` written through the strided view given by
+    `size`, `stride` and `storage_offset` of that copy's memory."""
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if tuple(src.shape) != size:
+        raise RuntimeError("expected src to have a size equal to the slice of self. src size = "
+                           "%s, slice size = %s" % (list(src.shape), list(size)))
+    if src._dtype is not input._dtype:
+        src = src.to(input._dtype)
+    return run(AsStridedScatterBackward0(size, stride, int(storage_offset or 0)), input, src)
