@@ -7,7 +7,8 @@ from collections import OrderedDict
 
 from .._tensor import Tensor
 
-__all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer"]
+__all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer",
+           "UninitializedTensorMixin"]
 
 
 def _alias(cls, data):
@@ -95,8 +96,26 @@ class Buffer(Tensor, metaclass=_BufferMeta):
         return t
 
 
-class UninitializedParameter(Parameter):
-    """A parameter whose shape is not known yet (lazy modules); ember only provides the type."""
+class UninitializedTensorMixin:
+    """What uninitialized parameters and buffers share: `materialize` gives them uninitialised
+    memory of a shape and turns them into their ``cls_to_become``; they print as
+    ``<ClassName>``."""
+
+    def materialize(self, shape, device=None, dtype=None):
+        from .._creation import empty
+        data = empty(shape, device=device or self.device, dtype=dtype or self.dtype)
+        self._data, self._dtype = data._data, data._dtype
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self):
+        return "<%s>" % type(self).__name__
+
+    def __reduce_ex__(self, proto):
+        return (type(self), (self.requires_grad,))
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A parameter whose shape is not known yet (lazy modules)."""
 
     cls_to_become = Parameter
 
@@ -107,15 +126,14 @@ class UninitializedParameter(Parameter):
     def __init__(self, requires_grad=True, device=None, dtype=None):
         pass
 
-    def materialize(self, shape, device=None, dtype=None):
-        from .._creation import empty
-        data = empty(shape, device=device or self.device, dtype=dtype or self.dtype)
-        self._data, self._dtype = data._data, data._dtype
-        self.__class__ = self.cls_to_become
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self.dtype)
+        return memo[id(self)]
 
 
-class UninitializedBuffer(Tensor):
-    """A buffer whose shape is not known yet (lazy modules); ember only provides the type."""
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer whose shape is not known yet (lazy modules)."""
 
     cls_to_become = Tensor
 
@@ -128,4 +146,4 @@ class UninitializedBuffer(Tensor):
 
 def is_lazy(param):
     """Whether `param` is an uninitialized parameter or buffer."""
-    return isinstance(param, (UninitializedParameter, UninitializedBuffer))
+    return isinstance(param, UninitializedTensorMixin)

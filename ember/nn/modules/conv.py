@@ -9,11 +9,13 @@ import math
 from ... import _creation
 from .. import _spatial as S
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "ConvTranspose3d"]
+           "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d"]
 
 
 def _ntuple(v, n):
@@ -224,3 +226,94 @@ class ConvTranspose3d(_ConvTransposeNd):
     """3-D transposed convolution over an input (N, C_in, D, H, W)."""
     _n = 3
     _fn = staticmethod(S.conv_transpose3d)
+
+
+# --- lazy convolutions: in_channels taken from the first input ---------------------------------
+
+class _LazyConvXdMixin(LazyModuleMixin):
+    """Built as a convolution with 0 input and output channels (no values drawn), then given
+    uninitialized weight and bias; the first input sets in_channels, materializes them and
+    initializes them as the eager layer does."""
+
+    def _lazy_parameters(self, out_channels, bias, device, dtype):
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if not self.has_uninitialized_params():
+            return
+        self.in_channels = self._get_in_channels(input)
+        if self.in_channels % self.groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups)
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups)
+        self.weight.materialize(shape + tuple(self.kernel_size))
+        if self.bias is not None:
+            self.bias.materialize((self.out_channels,))
+        self.reset_parameters()
+
+    def _get_in_channels(self, input):
+        batched = self._get_num_spatial_dims() + 2
+        if input.dim() not in (batched - 1, batched):
+            raise RuntimeError("Expected %dD (unbatched) or %dD (batched) input to %s, but got "
+                               "input of size: %s" % (batched - 1, batched, type(self).__name__,
+                                                      input.shape))
+        return input.shape[1] if input.dim() == batched else input.shape[0]
+
+    def _get_num_spatial_dims(self):
+        return self._n
+
+
+class _LazyConvForward(_LazyConvXdMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, device=device, dtype=dtype)
+        self._lazy_parameters(out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConvForward, Conv1d):
+    """A Conv1d whose in_channels is taken from the first input."""
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConvForward, Conv2d):
+    """A Conv2d whose in_channels is taken from the first input."""
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConvForward, Conv3d):
+    """A Conv3d whose in_channels is taken from the first input."""
+    cls_to_become = Conv3d
+
+
+class _LazyConvTranspose(_LazyConvXdMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+                 dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device=device, dtype=dtype)
+        self._lazy_parameters(out_channels, bias, device, dtype)
+
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    """A ConvTranspose1d whose in_channels is taken from the first input."""
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    """A ConvTranspose2d whose in_channels is taken from the first input."""
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """A ConvTranspose3d whose in_channels is taken from the first input."""
+    cls_to_become = ConvTranspose3d

@@ -5,6 +5,7 @@ from ... import _creation
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
@@ -89,31 +90,27 @@ class Bilinear(Module):
             self.in1_features, self.in2_features, self.out_features, self.bias is not None)
 
 
-class LazyLinear(Linear):
-    """A Linear whose in_features is taken from the first input."""
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose in_features is taken from the first input (see ``LazyModuleMixin``)."""
 
     cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
-        Module.__init__(self)
-        self.in_features = 0
-        self.out_features = out_features
+        super().__init__(0, 0, False, device=device, dtype=dtype)
         self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_features = out_features
         if bias:
             self.bias = UninitializedParameter(device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
 
     def reset_parameters(self):
-        if self.in_features != 0:
+        if not self.has_uninitialized_params() and self.in_features != 0:
             super().reset_parameters()
 
-    def forward(self, input):
-        if isinstance(self.weight, UninitializedParameter):
-            self.in_features = input.shape[-1]
-            self.weight.materialize((self.out_features, self.in_features))
-            if self.bias is not None:
-                self.bias.materialize((self.out_features,))
-            self.reset_parameters()
-            self.__class__ = self.cls_to_become
-        return F.linear(input, self.weight, self.bias)
+    def initialize_parameters(self, input):
+        if not self.has_uninitialized_params():
+            return
+        self.in_features = input.shape[-1]
+        self.weight.materialize((self.out_features, self.in_features))
+        if self.bias is not None:
+            self.bias.materialize((self.out_features,))
+        self.reset_parameters()
