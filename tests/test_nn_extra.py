@@ -132,3 +132,235 @@ def test_lazy_errors_and_copies():
     with pytest.raises(RuntimeError):
         enn.LazyBatchNorm1d()._replicate_for_data_parallel()
     assert enn.parameter.is_lazy(enn.LazyBatchNorm1d().running_mean)
+
+
+# --- channel shuffle ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape,groups", [((2, 6, 3), 3), ((1, 4, 2, 3), 2), ((2, 6, 2, 1, 2), 6),
+                                          ((0, 4, 3), 2), ((2, 5, 3), 1)])
+def test_channel_shuffle(shape, groups):
+    x = torch.randn(*shape, dtype=torch.float64, requires_grad=True)
+    ex = E(x, True)
+    tm, em = torch.nn.ChannelShuffle(groups), enn.ChannelShuffle(groups)
+    assert repr(em) == repr(tm)
+    to, eo = tm(x), em(ex)
+    same(eo, to)
+    g = torch.randn(to.shape, dtype=torch.float64)
+    to.backward(g)
+    eo.backward(E(g))
+    same(ex.grad, x.grad)
+    same(EF.native_channel_shuffle(ex, groups), torch.native_channel_shuffle(x, groups))
+    if x.numel():
+        assert ember.autograd.gradcheck(lambda t: EF.channel_shuffle(t, groups), (ex,))
+        assert ember.autograd.gradgradcheck(lambda t: EF.channel_shuffle(t, groups), (ex,))
+
+
+def test_channel_shuffle_errors():
+    for shape, groups in [((2, 4), 2), ((2, 4, 3), 3), ((2, 4, 3), 0), ((2, 4, 3), -1)]:
+        for tf, ef in [(TF.channel_shuffle, EF.channel_shuffle),
+                       (TF.native_channel_shuffle, EF.native_channel_shuffle)]:
+            with pytest.raises(RuntimeError) as te:
+                tf(torch.randn(*shape), groups)
+            with pytest.raises(RuntimeError) as ee:
+                ef(ember.randn(*shape), groups)
+            assert str(ee.value) == str(te.value)
+    x = ember.randn(2, 4, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="native_channel_shuffle is not implemented"):
+        EF.native_channel_shuffle(x, 2).sum().backward()
+
+
+# --- adaptive log-softmax ------------------------------------------------------------------
+
+def _asm_pair(*args, **kwargs):
+    torch.manual_seed(5)
+    tm = torch.nn.AdaptiveLogSoftmaxWithLoss(*args, **kwargs)
+    ember.manual_seed(5)
+    em = enn.AdaptiveLogSoftmaxWithLoss(*args, **kwargs)
+    return tm, em
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element")
+@pytest.mark.parametrize("kwargs", [dict(), dict(div_value=2.0, head_bias=True)])
+def test_adaptive_log_softmax(kwargs):
+    tm, em = _asm_pair(16, 20, [4, 9, 15], **kwargs)
+    assert repr(em) == repr(tm)
+    same_state(em, tm)     # seeded default init is PyTorch's, bit for bit
+    tm.double()
+    em.double()
+    x = torch.randn(12, 16, dtype=torch.float64, requires_grad=True)
+    target = torch.tensor([0, 3, 4, 8, 9, 19, 15, 1, 10, 5, 18, 2])
+    ex = E(x, True)
+    to, eo = tm(x, target), em(ex, E(target))
+    same(eo.output, to.output, 1e-12, 1e-12)
+    same(eo.loss, to.loss, 1e-12, 1e-12)
+    (to.loss + to.output.sum()).backward()
+    (eo.loss + eo.output.sum()).backward()
+    same(ex.grad, x.grad, 1e-12, 1e-12)
+    for (n, tp), (en, ep) in zip(tm.named_parameters(), em.named_parameters()):
+        assert n == en
+        same(ep.grad, tp.grad, 1e-12, 1e-12)
+    with torch.no_grad(), ember.no_grad():
+        same(em.log_prob(ex), tm.log_prob(x), 1e-12, 1e-12)
+        same(em.predict(ex), tm.predict(x))
+        # rows whose best head logit is a cluster: all, and some
+        tm.head.weight[tm.shortlist_size:, 0] += 50.0
+        em.head.weight.copy_(E(tm.head.weight))
+        pos = x[:, 0] > 0
+        assert 0 < int(pos.sum()) < len(x)
+        same(em.predict(ex), tm.predict(x))
+        same(em.predict(ex[E(pos)]), tm.predict(x[pos]))
+    # unbatched input and a single row
+    same(em(ex[0], E(target[0])).output, tm(x[0], target[0]).output, 1e-12, 1e-12)
+    same(em(ex[:1], E(target[:1])).loss, tm(x[:1], target[:1]).loss, 1e-12, 1e-12)
+
+
+def test_adaptive_log_softmax_errors():
+    for cutoffs in [[], [5, 3], [0, 3], [3, 20], [3, 3], [2.5]]:
+        with pytest.raises(ValueError):
+            torch.nn.AdaptiveLogSoftmaxWithLoss(8, 20, cutoffs)
+        with pytest.raises(ValueError):
+            enn.AdaptiveLogSoftmaxWithLoss(8, 20, cutoffs)
+    tm, em = _asm_pair(8, 10, [3])
+    cases = [((4, 8), [1, 2, 3]), ((4, 8), [[1]] * 4), ((8,), [1, 2, 3, 4, 5, 6, 7, 8]),
+             ((4, 8), [0, 1, 2, 10]), ((4, 8), [0, 1, -1, 2]), ((4,), 3)]
+    for shape, target in cases:
+        x = torch.randn(*shape)
+        with pytest.raises(RuntimeError) as te:
+            tm(x, torch.tensor(target))
+        with pytest.raises(RuntimeError) as ee:
+            em(E(x), ember.tensor(target))
+        assert str(ee.value) == str(te.value)
+
+
+# --- linear cross entropy ------------------------------------------------------------------
+
+LCE = [
+    ((6, 5), (4, 5), (6,), dict()),
+    ((6, 5), (4, 5), (6,), dict(reduction="sum", ignore_index=2, label_smoothing=0.1)),
+    ((6, 5), (4, 5), (6,), dict(reduction="none", weight=(4,))),
+    ((5,), (4, 5), (), dict(label_smoothing=0.2, bias=True)),
+    ((6, 5), (4, 3, 5), (6, 3), dict(bias=True, weight=(4,))),
+    ((6, 5), (4, 5), "probs", dict(label_smoothing=0.3)),
+    ((6, 5), (4, 2, 5), "probs", dict(reduction="none", bias=True)),
+    ((6, 5), (4, 5), (6,), dict(options=True, weight=(4,))),
+    ((6, 5), (4, 5), (6,), dict(options=True, reduction="none", bias=True)),
+]
+
+
+@pytest.mark.parametrize("xs,ws,ts,kw", LCE)
+def test_linear_cross_entropy(xs, ws, ts, kw):
+    kw = dict(kw)
+    rng = torch.Generator().manual_seed(1)
+    x = torch.randn(*xs, dtype=torch.float64, generator=rng, requires_grad=True)
+    w = torch.randn(*ws, dtype=torch.float64, generator=rng, requires_grad=True)
+    bias = torch.randn(ws[:-1], dtype=torch.float64, generator=rng, requires_grad=True) \
+        if kw.pop("bias", False) else None
+    if ts == "probs":
+        target = torch.randn((xs[0],) + ws[:-1], dtype=torch.float64, generator=rng).softmax(1)
+    else:
+        target = torch.randint(0, ws[0], ts, generator=rng)
+    tkw, ekw = dict(kw), dict(kw)
+    if "weight" in kw:
+        cw = torch.rand(kw["weight"], dtype=torch.float64, generator=rng)
+        tkw["weight"], ekw["weight"] = cw, E(cw)
+    if kw.get("options"):
+        tkw["options"], ekw["options"] = torch.nn.LinearCrossEntropyOptions(), \
+            enn.LinearCrossEntropyOptions()
+    ex, ew = E(x, True), E(w, True)
+    eb = None if bias is None else E(bias, True)
+    to = TF.linear_cross_entropy(x, w, target, linear_bias=bias, **tkw)
+    eo = EF.linear_cross_entropy(ex, ew, E(target), linear_bias=eb, **ekw)
+    same(eo, to, 1e-12, 1e-12)
+    g = torch.rand(to.shape, dtype=torch.float64)
+    to.backward(g)
+    eo.backward(E(g))
+    for e, t in [(ex, x), (ew, w), (eb, bias)]:
+        if t is not None:
+            same(e.grad, t.grad, 1e-12, 1e-12)
+    fn = lambda a, b: EF.linear_cross_entropy(a, b, E(target), **ekw)  # noqa: E731
+    assert ember.autograd.gradcheck(fn, (ex.detach().requires_grad_(), ew.detach().requires_grad_()))
+
+
+def test_linear_cross_entropy_errors_and_warning():
+    cases = [((2, 3, 4), (5, 4), (2,), {}), ((3, 4), (4,), (3,), {}), ((3, 4), (5, 3), (3,), {}),
+             ((3, 4), (5, 4), (3,), dict(linear_bias=(4,))), ((4,), (5, 2, 4), (2,), {}),
+             ((3, 4), (5, 4), "probs", dict(ignore_index=1))]
+    for xs, ws, ts, kw in cases:
+        x, w = torch.randn(*xs), torch.randn(*ws)
+        t = torch.rand(3, 5) if ts == "probs" else torch.randint(0, 5, ts)
+        tkw = {k: torch.randn(v) if k == "linear_bias" else v for k, v in kw.items()}
+        ekw = {k: E(v) if k == "linear_bias" else v for k, v in tkw.items()}
+        with pytest.raises(RuntimeError) as te:
+            TF.linear_cross_entropy(x, w, t, **tkw)
+        with pytest.raises(RuntimeError) as ee:
+            EF.linear_cross_entropy(E(x), E(w), E(t), **ekw)
+        assert str(ee.value) == str(te.value)
+    x, w, t = torch.randn(3, 4), torch.randn(5, 2, 4), torch.randint(0, 5, (3, 2))
+    with pytest.warns(UserWarning) as tw:
+        TF.linear_cross_entropy(x, w, t, options=torch.nn.LinearCrossEntropyOptions())
+    with pytest.warns(UserWarning) as ew:
+        EF.linear_cross_entropy(E(x), E(w), E(t), options=enn.LinearCrossEntropyOptions())
+    assert str(ew[0].message) == str(tw[0].message)
+
+
+def test_linear_cross_entropy_options():
+    for kw in [dict(acc_policy="x"), dict(chunking_method="foo"),
+               dict(chunking_method="aspect_ratio:0"), dict(batch_chunk_size=0)]:
+        with pytest.raises(ValueError) as te:
+            torch.nn.LinearCrossEntropyOptions(**kw)
+        with pytest.raises(ValueError) as ee:
+            enn.LinearCrossEntropyOptions(**kw)
+        assert str(ee.value) == str(te.value)
+    with pytest.raises(ValueError):
+        enn.LinearCrossEntropyOptions(acc_dtype=ember.int32)
+    assert repr(enn.LinearCrossEntropyOptions()) == repr(torch.nn.LinearCrossEntropyOptions())
+    with pytest.raises(AttributeError):
+        enn.LinearCrossEntropyOptions().acc_policy = "compact"
+    # contradictory chunk settings are refused when the call resolves them
+    x, w, t = torch.randn(100, 4), torch.randn(50, 4), torch.randint(0, 50, (100,))
+    to = torch.nn.LinearCrossEntropyOptions(batch_chunk_size=3, chunking_method="aspect_ratio")
+    eo = enn.LinearCrossEntropyOptions(batch_chunk_size=3, chunking_method="aspect_ratio")
+    with pytest.raises(ValueError) as te:
+        TF.linear_cross_entropy(x, w, t, options=to)
+    with pytest.raises(ValueError) as ee:
+        EF.linear_cross_entropy(E(x), E(w), E(t), options=eo)
+    assert str(ee.value) == str(te.value)
+    for kw in [dict(), dict(batch_chunk_size=7), dict(chunking_method="aspect_ratio:4"),
+               dict(acc_policy="balanced", chunking_method=None)]:
+        for dt in ["float32", "bfloat16"]:
+            a = torch.nn.LinearCrossEntropyOptions(**kw)._adjust(
+                100, 4, 50, getattr(torch, dt), torch.device("cpu"))
+            b = enn.LinearCrossEntropyOptions(**kw)._adjust(
+                100, 4, 50, getattr(ember, dt), ember.device("cpu"))
+            assert repr(b) == repr(a)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(out_features=(3,), bias=True, reduction="sum",
+                                                 label_smoothing=0.1, ignore_index=1)])
+def test_linear_cross_entropy_loss_module(kwargs):
+    torch.manual_seed(2)
+    tm = torch.nn.LinearCrossEntropyLoss(5, 4, **kwargs)
+    ember.manual_seed(2)
+    em = enn.LinearCrossEntropyLoss(5, 4, **kwargs)
+    assert repr(em) == repr(tm)
+    same_state(em, tm)
+    x = torch.randn(6, 5, requires_grad=True)
+    t = torch.randint(0, 4, (6,) + tuple(kwargs.get("out_features", ())))
+    ex = E(x, True)
+    to, eo = tm(x, t), em(ex, E(t))
+    same(eo, to, 1e-5, 1e-6)
+    to.backward()
+    eo.backward()
+    same(ex.grad, x.grad, 1e-5, 1e-6)
+    same(em.linear.weight.grad, tm.linear.weight.grad, 1e-5, 1e-6)
+    w = torch.rand(4)
+    tw = torch.nn.LinearCrossEntropyLoss(5, 4, weight=w)
+    ew = enn.LinearCrossEntropyLoss(5, 4, weight=E(w))
+    assert list(ew.state_dict()) == list(tw.state_dict())
+    for bad in [dict(weight=torch.rand(3)), dict(label_smoothing=1.5)]:
+        ebad = {k: E(v) if k == "weight" else v for k, v in bad.items()}
+        with pytest.raises(RuntimeError) as te:
+            torch.nn.LinearCrossEntropyLoss(5, 4, **bad)
+        with pytest.raises(RuntimeError) as ee:
+            enn.LinearCrossEntropyLoss(5, 4, **ebad)
+        assert str(ee.value) == str(te.value)

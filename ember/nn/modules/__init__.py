@@ -20,3 +20,8 @@ from .padding import *  # noqa: F401,F403
 from .pixelshuffle import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
+from .lazy import LazyModuleMixin  # noqa: F401
+from .adaptive import *  # noqa: F401,F403
+from .channelshuffle import *  # noqa: F401,F403
+from .linear_cross_entropy import *  # noqa: F401,F403
+from .linear_cross_entropy_options import *  # noqa: F401,F403
