@@ -14,7 +14,7 @@ from ._tensor import Tensor
 from . import special
 from .ops import (arith, blas, construct, distance, fused_pointwise, index, index_ops, inplace,
                   legacy, linalg_ops, numeric, pointwise, pointwise_math, reduce, shape, sorting,
-                  unary, views, views_extra)
+                  spectral, unary, views, views_extra)
 from .ops._op import is_tensor
 
 METHODS = {
@@ -98,6 +98,7 @@ METHODS.update({
     "resolve_conj": views_extra.resolve_conj, "resolve_neg": views_extra.resolve_neg,
     "is_conj": views_extra.is_conj, "is_neg": views_extra.is_neg,
     "narrow_copy": views_extra.COPY_FUNCTIONS["narrow_copy"],
+    "stft": spectral.stft, "istft": spectral.istft,
 })
 # op families that register themselves (ops/<family>.py: METHODS, INPLACE, FUNCTIONS)
 EXTRA_FUNCTIONS = {}
