@@ -364,3 +364,136 @@ def test_linear_cross_entropy_loss_module(kwargs):
         with pytest.raises(RuntimeError) as ee:
             enn.LinearCrossEntropyLoss(5, 4, **ebad)
         assert str(ee.value) == str(te.value)
+
+
+# --- fractional max pooling ----------------------------------------------------------------
+
+FRAC = [
+    (2, (2, 3, 9, 8), 2, dict(output_size=(4, 5))),
+    (2, (3, 9, 8), (3, 2), dict(output_size=5)),
+    (2, (2, 3, 10, 7), 2, dict(output_ratio=(0.5, 0.7))),
+    (3, (2, 3, 7, 8, 9), 2, dict(output_size=(3, 4, 5))),
+    (3, (3, 7, 8, 9), (1, 2, 3), dict(output_ratio=0.5)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("nd,shape,kernel,kw", FRAC)
+def test_fractional_max_pool_seeded_matches_torch(nd, shape, kernel, kw, dtype):
+    """Without samples both draw them with rand from the seeded generator: same windows."""
+    x = torch.randn(*shape).to(getattr(torch, dtype))
+    ex = E(x.float()).to(getattr(ember, dtype))
+    name = "fractional_max_pool%dd" % nd
+    torch.manual_seed(11)
+    ember.manual_seed(11)
+    to, ti = getattr(TF, name)(x, kernel, return_indices=True, **kw)
+    eo, ei = getattr(EF, name)(ex, kernel, return_indices=True, **kw)
+    same(ei, ti)
+    same(eo.float(), to.float())
+    assert str(eo.dtype) == str(to.dtype)
+    # the generator advanced alike
+    same(ember.rand(3), torch.rand(3))
+
+
+@pytest.mark.parametrize("nd,shape,kernel,kw", FRAC)
+def test_fractional_max_pool_module_and_gradients(nd, shape, kernel, kw):
+    cls = "FractionalMaxPool%dd" % nd
+    batch = shape[0] if len(shape) == nd + 2 else 1
+    samples = torch.rand(batch + 1, shape[-nd - 1], nd, dtype=torch.float64)
+    tm = getattr(torch.nn, cls)(kernel, return_indices=True, _random_samples=samples, **kw)
+    em = getattr(enn, cls)(kernel, return_indices=True, _random_samples=E(samples), **kw)
+    assert repr(em) == repr(tm)
+    same_state(em, tm)
+    # ties and NaNs: the first largest value, or the last NaN, as PyTorch's loop
+    x = torch.randint(0, 3, shape).double()
+    x.view(-1)[::7] = float("nan")
+    x.requires_grad_()
+    ex = E(x, True)
+    (to, ti), (eo, ei) = tm(x), em(ex)
+    same(ei, ti)
+    same(eo, to)
+    assert eo.grad_fn.name() == to.grad_fn.name()
+    g = torch.randn(to.shape, dtype=torch.float64)
+    to.backward(g)
+    eo.backward(E(g))
+    same(ex.grad, x.grad)
+    # without samples, a module draws new windows each call
+    tm2 = getattr(torch.nn, cls)(kernel, **kw)
+    em2 = getattr(enn, cls)(kernel, **kw)
+    torch.manual_seed(4)
+    ember.manual_seed(4)
+    for _ in range(2):
+        same(em2(ex), tm2(x))
+
+
+@pytest.mark.parametrize("shape,kernel,out", [((1, 2, 5, 4), 2, (3, 3)), ((2, 5, 5), (2, 3), 2),
+                                              ((1, 1, 4, 4, 5), 2, (2, 2, 3))])
+def test_fractional_max_pool_gradcheck(shape, kernel, out):
+    """Values and their second derivative (distinct values: no ties)."""
+    nd = len(out) if isinstance(out, tuple) else 2
+    samples = ember.rand(1, shape[-nd - 1], nd, dtype=ember.float64)
+    y = (ember.randperm(int(np.prod(shape))).double().reshape(shape) / 7).requires_grad_()
+    fn = lambda t: getattr(EF, "fractional_max_pool%dd" % nd)(  # noqa: E731
+        t, kernel, out, _random_samples=samples)
+    assert ember.autograd.gradcheck(fn, (y,))
+    assert ember.autograd.gradgradcheck(fn, (y,))
+
+
+def test_fractional_max_pool_errors():
+    F2 = (TF.fractional_max_pool2d, EF.fractional_max_pool2d)
+    F3 = (TF.fractional_max_pool3d, EF.fractional_max_pool3d)
+    x4, x5 = torch.randn(2, 3, 8, 7), torch.randn(2, 3, 5, 6, 8)
+    cases = [
+        (F2, x4, (3,), {}), (F2, x4, (3,), dict(output_size=(7, 2))),
+        (F2, x4, (3,), dict(output_size=(6, 6))), (F2, x4, ((3, 2, 1),), dict(output_size=4)),
+        (F2, x4, (3,), dict(output_size=(4, 4, 4))),
+        (F2, x4, (3,), dict(output_ratio=(0.5, 0.5, 0.5))),
+        (F2, x4, (3,), dict(output_ratio=(0.5,))), (F2, x4, (3,), dict(output_ratio=0.5)),
+        (F2, torch.randn(8, 7), (3,), dict(output_size=4)),
+        (F2, torch.randn(2, 0, 8, 7), (3,), dict(output_size=4)),
+        (F2, torch.randn(1, 2, 3, 8, 7), (3,), dict(output_size=4)),
+        (F2, x4, (3,), dict(output_size=-1)), (F2, x4, (3.0,), dict(output_size=4)),
+        (F2, x4.int(), (3,), dict(output_size=4)),
+        (F2, x4.int(), (3,), dict(output_size=4, _random_samples=torch.rand(2, 3, 2).int())),
+        (F3, x5, (2,), dict(output_size=(4, 6, 3))), (F3, x5, (2,), dict(output_size=(3, 6, 3))),
+        (F3, x5, (2,), dict(output_size=(3, 3, 8))), (F3, x5, ((2, 2),), dict(output_size=3)),
+        (F3, x5, (2,), dict(output_ratio=(0.5, 0.5))),
+        (F3, torch.randn(2, 3, 0, 6, 7), (2,), dict(output_size=3)),
+    ]
+    for name, shape in [("double", None), ("small", (1, 3, 2)), ("channels", (2, 2, 2)),
+                        ("dims", (2, 3, 3)), ("rank", (2, 3))]:
+        s = torch.rand(*(shape or (2, 3, 2)), dtype=torch.float64 if shape is None else None)
+        cases.append((F2, x4, (3,), dict(output_size=4, _random_samples=s)))
+    for (tf, ef), x, args, kw in cases:
+        ekw = {k: E(v) if isinstance(v, torch.Tensor) else v for k, v in kw.items()}
+        torch.manual_seed(0)
+        ember.manual_seed(0)
+        with pytest.raises(Exception) as te:
+            tf(x, *args, **kw)
+        with pytest.raises(te.type) as ee:
+            ef(E(x), *args, **ekw)
+        if te.type is RuntimeError:
+            assert str(ee.value) == str(te.value)
+    for cls, args, kw in [("FractionalMaxPool2d", (2,), {}),
+                          ("FractionalMaxPool2d", (2,), dict(output_size=3, output_ratio=0.5)),
+                          ("FractionalMaxPool2d", (2,), dict(output_ratio=1.5)),
+                          ("FractionalMaxPool3d", (0,), dict(output_ratio=0.5)),
+                          ("FractionalMaxPool3d", (2,), dict(output_ratio=(0.5, 0.5, 1)))]:
+        with pytest.raises(ValueError) as te:
+            getattr(torch.nn, cls)(*args, **kw)
+        with pytest.raises(ValueError) as ee:
+            getattr(enn, cls)(*args, **kw)
+        assert str(ee.value) == str(te.value)
+
+
+def test_fractional_max_pool_empty_and_degenerate():
+    for shape, k, o in [((1, 2, 50, 2), (3, 1), (0, 2)), ((0, 2, 50, 3), (3, 1), (4, 2)),
+                        ((2, 3, 9, 8), 0, (4, 4)), ((2, 3, 9, 8), (2, 0), (4, 4))]:
+        x = torch.randn(*shape)
+        s = torch.rand(max(shape[0], 1), shape[1], 2)
+        t = TF.fractional_max_pool2d(x, k, output_size=o, return_indices=True,
+                                     _random_samples=s)
+        e = EF.fractional_max_pool2d(E(x), k, output_size=o, return_indices=True,
+                                     _random_samples=E(s))
+        same(e[0], t[0])
+        same(e[1], t[1])

@@ -13,3 +13,4 @@ from ._f_ctc import *  # noqa: F401,F403
 from ._spatial import *  # noqa: F401,F403
 from ._sequence import *  # noqa: F401,F403
 from ._f_extra import *  # noqa: F401,F403
+from ._spatial_fractional import *  # noqa: F401,F403
