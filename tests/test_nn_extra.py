@@ -497,3 +497,87 @@ def test_fractional_max_pool_empty_and_degenerate():
                                      _random_samples=E(s))
         same(e[0], t[0])
         same(e[1], t[1])
+
+
+# --- conv / linear + batch norm fusion, memory formats -------------------------------------
+
+def _trained_bn(cls, n):
+    """A torch batch norm with non-trivial statistics and affine parameters, in eval mode."""
+    bn = cls(n)
+    with torch.no_grad():
+        bn.running_mean.uniform_(-1, 1)
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-1, 1)
+    return bn.eval()
+
+
+def _to_ember(tmod, emod):
+    emod.load_state_dict({k: E(v) for k, v in tmod.state_dict().items()})
+    return emod.eval()
+
+
+@pytest.mark.parametrize("conv,args,bn,transpose,bias", [
+    ("Conv2d", (3, 4, 3), "BatchNorm2d", False, True),
+    ("Conv1d", (3, 4, 2), "BatchNorm1d", False, False),
+    ("ConvTranspose2d", (3, 4, 2), "BatchNorm2d", True, True),
+    ("Conv3d", (2, 3, 2), "BatchNorm3d", False, True),
+])
+def test_fuse_conv_bn_eval(conv, args, bn, transpose, bias):
+    tc = getattr(torch.nn, conv)(*args, bias=bias).eval()
+    tb = _trained_bn(getattr(torch.nn, bn), args[1])
+    ec = _to_ember(tc, getattr(enn, conv)(*args, bias=bias))
+    eb = _to_ember(tb, getattr(enn, bn)(args[1]))
+    tf = torch.nn.utils.fuse_conv_bn_eval(tc, tb, transpose)
+    ef = enn.utils.fuse_conv_bn_eval(ec, eb, transpose)
+    assert ef is not ec and (ec.bias is None) == (not bias) and ef.bias is not None
+    assert isinstance(ef.weight, enn.Parameter) and ef.weight.requires_grad
+    same_state(ef, tf, 1e-6, 1e-6)
+    x = torch.randn((2, args[0]) + (5,) * (len(tc.weight.shape) - 2))
+    same(ef(E(x)), tf(x), 1e-5, 1e-5)
+    same(ef(E(x)), eb(ec(E(x))), 1e-5, 1e-5)
+
+
+def test_fuse_weights_and_linear():
+    tl = torch.nn.Linear(5, 3).eval()
+    tb = _trained_bn(torch.nn.BatchNorm1d, 3)
+    el, eb = _to_ember(tl, enn.Linear(5, 3)), _to_ember(tb, enn.BatchNorm1d(3))
+    same_state(enn.utils.fuse_linear_bn_eval(el, eb),
+               torch.nn.utils.fuse_linear_bn_eval(tl, tb), 1e-6, 1e-6)
+    # a one-feature batch norm broadcasts over every output
+    tb1 = _trained_bn(torch.nn.BatchNorm1d, 1)
+    eb1 = _to_ember(tb1, enn.BatchNorm1d(1))
+    same_state(enn.utils.fuse_linear_bn_eval(el, eb1),
+               torch.nn.utils.fuse_linear_bn_eval(tl, tb1), 1e-6, 1e-6)
+    with pytest.raises(AssertionError):
+        enn.utils.fuse_linear_bn_eval(el, _to_ember(tb, enn.BatchNorm1d(3)).train())
+    with pytest.raises(AssertionError):
+        enn.utils.fuse_linear_bn_eval(el, enn.BatchNorm1d(4).eval())
+    with pytest.raises(AssertionError):
+        enn.utils.fuse_conv_bn_eval(enn.Conv1d(2, 3, 1).eval(),
+                                    enn.BatchNorm1d(3, track_running_stats=False).eval())
+    # the weights forms, without conv bias / bn affine terms, in float64
+    w, rm, rv = torch.randn(4, 2, 3, dtype=torch.float64), torch.randn(4).double(), \
+        torch.rand(4).double() + 0.5
+    tw, tb_ = torch.nn.utils.fuse_conv_bn_weights(w, None, rm, rv, 1e-3, None, None)
+    ew, eb_ = enn.utils.fuse_conv_bn_weights(E(w), None, E(rm), E(rv), 1e-3, None, None)
+    same(ew, tw, 1e-15, 1e-15)
+    same(eb_, tb_, 1e-15, 1e-15)
+    assert type(ew) is enn.Parameter and not ew.requires_grad
+    lw, lb = torch.nn.utils.fuse_linear_bn_weights(w[:, :, 0], None, rm, rv, 1e-5, rv, rm)
+    ew, eb_ = enn.utils.fuse_linear_bn_weights(E(w[:, :, 0]), None, E(rm), E(rv), 1e-5, E(rv),
+                                               E(rm))
+    same(ew, lw, 1e-15, 1e-15)
+    same(eb_, lb, 1e-15, 1e-15)
+    assert enn.utils.fusion.__all__ == torch.nn.utils.fusion.__all__
+
+
+def test_convert_weight_memory_format_returns_module():
+    m = enn.Sequential(enn.Conv2d(2, 3, 1), enn.Sequential(enn.ConvTranspose3d(3, 2, 1)))
+    before = [p.detach().clone() for p in m.parameters()]
+    for fn in (enn.utils.convert_conv2d_weight_memory_format,
+               enn.utils.convert_conv3d_weight_memory_format):
+        assert fn(m, ember.channels_last) is m
+    for p, q in zip(m.parameters(), before):
+        np.testing.assert_array_equal(p.detach().numpy(), q.numpy())
+    assert enn.utils.memory_format.__all__ == torch.nn.utils.memory_format.__all__
