@@ -249,6 +249,9 @@ class XlogyBackward2(Op):
 def xlogy(input, other, *, out=None):
     """``input * log(other)``, 0 where input is 0 (unless other is nan); integers compute in
     the default float dtype."""
+    if not is_tensor(input) and not is_tensor(other):
+        raise TypeError("xlogy() received an invalid combination of arguments - got (%s, %s)"
+                        % (type(input).__name__, type(other).__name__))
     dt = result_dtype(input, other)
     if not (dt.is_floating_point or dt.is_complex):
         dt = D.get_default_dtype()

@@ -3,6 +3,7 @@ lerp, addcmul, atan2, ..., and clone."""
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module
 from ._op import Op, as_tensor_like, is_tensor, promote, result_dtype, run
 from .fused_pointwise import (addcdiv, addcmul, clamp_max, clamp_min, hypot, lerp,  # noqa: F401
                               logit, nan_to_num, xlogy)
@@ -84,15 +85,61 @@ def _arg(v, x):
     return Tensor._make(v) if isinstance(v, np.ndarray) else v
 
 
+class ClampBackward0(Op):
+    """clamp with tensor bounds (one of them may be absent); each bound gets a gradient where
+    it is the result (min only where it is below max)."""
+
+    def __init__(self, has_min, has_max):
+        self.has_min, self.has_max = has_min, has_max
+        self.saved_inputs = tuple(range(1 + has_min + has_max))
+
+    def forward(self, a, *bounds):
+        xp = array_module(a)
+        it = iter(bounds)
+        out = xp.maximum(a, next(it)) if self.has_min else a
+        return xp.minimum(out, next(it)) if self.has_max else out
+
+    def backward(self, g):
+        x, *bounds = self.saved_tensors
+        lo = bounds[0] if self.has_min else None
+        hi = bounds[-1] if self.has_max else None
+        zero = g.new_zeros(())
+        keep = (x >= lo) if lo is not None else None
+        if hi is not None:
+            keep = (x <= hi) if keep is None else keep & (x <= hi)
+        grads = [g.where(keep, zero) if self._in_meta[0] is not None else None]
+        if lo is not None:
+            pick = (x < lo) & (lo < hi) if hi is not None else x < lo
+            grads.append(g.where(pick, zero) if self._in_meta[1] is not None else None)
+        if hi is not None:
+            pick = (x > hi) | (hi < lo) if lo is not None else x > hi
+            grads.append(g.where(pick, zero) if self._in_meta[-1] is not None else None)
+        return tuple(grads)
+
+
+def _clamp_tensors(x, min, max):
+    if not (min is None or is_tensor(min)) or not (max is None or is_tensor(max)):
+        raise TypeError("clamp() received an invalid combination of arguments - got (Tensor, "
+                        "%s, %s)" % (type(min).__name__, type(max).__name__))
+    ts = [t for t in (x, min, max) if t is not None]
+    dt = result_dtype(*ts)
+    ts = [t if t._dtype is dt else t.to(dt) for t in ts]
+    try:
+        np.broadcast_shapes(*[t.shape for t in ts])
+    except ValueError:
+        from ._op import broadcast_error
+        raise broadcast_error(ts[0].shape, ts[-1].shape) from None
+    return run(ClampBackward0(min is not None, max is not None), *ts)
+
+
 def clamp(x, min=None, max=None, *, out=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if is_tensor(min) or is_tensor(max):
-        r = x
-        if min is not None:
-            r = maximum(r, as_tensor_like(min, x))
-        if max is not None:
-            r = minimum(r, as_tensor_like(max, x))
+        r = _clamp_tensors(x, min, max)
+        if out is not None:
+            from ._out import write_out
+            return write_out(out, r)
         return r
     dt = result_dtype(x, *[v for v in (min, max) if v is not None])
     if dt is not x._dtype:
