@@ -581,3 +581,71 @@ def test_convert_weight_memory_format_returns_module():
     for p, q in zip(m.parameters(), before):
         np.testing.assert_array_equal(p.detach().numpy(), q.numpy())
     assert enn.utils.memory_format.__all__ == torch.nn.utils.memory_format.__all__
+
+
+# --- Adafactor ------------------------------------------------------------------------------
+
+ADAFACTOR = [dict(), dict(lr=0.1, weight_decay=0.1, maximize=True),
+             dict(eps=(1e-3, 1e-2), d=2.0, beta2_decay=-0.5), dict(foreach=True),
+             dict(lr=torch.tensor(0.02))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kw", ADAFACTOR)
+def test_adafactor_trajectory_matches_torch(kw, dtype):
+    """20 steps over matrices, a batch of matrices, vectors and a scalar: the parameters
+    follow PyTorch's to float rounding (norms are summed in another order), and the state
+    dicts have PyTorch's layout."""
+    dt = getattr(torch, dtype)
+    gen = torch.Generator().manual_seed(0)
+    shapes = [(5, 4), (3,), (2, 3, 4), (), (6, 1)]
+    tps = [torch.randn(s, dtype=dt, generator=gen, requires_grad=True) for s in shapes]
+    eps_ = [E(t, True) for t in tps]
+    ekw = {k: E(v) if isinstance(v, torch.Tensor) else v for k, v in kw.items()}
+    to = torch.optim.Adafactor(tps, **kw)
+    eo = ember.optim.Adafactor(eps_, **ekw)
+    assert repr(eo) == repr(to)
+    rtol, atol = (1e-6, 1e-7) if dtype == "float32" else (1e-12, 1e-14)
+    for _ in range(20):
+        for t, e in zip(tps, eps_):
+            g = torch.randn(t.shape, dtype=dt, generator=gen)
+            t.grad, e.grad = g, E(g)
+        to.step()
+        eo.step()
+        for t, e in zip(tps, eps_):
+            same(e, t, rtol, atol)
+    ts, es = to.state_dict(), eo.state_dict()
+    assert ts["param_groups"][0].keys() == es["param_groups"][0].keys()
+    for i in ts["state"]:
+        assert list(es["state"][i]) == list(ts["state"][i])
+        for k in ts["state"][i]:
+            same(es["state"][i][k], ts["state"][i][k], rtol * 10, atol)
+
+
+def test_adafactor_state_dict_from_torch_and_errors():
+    t = torch.randn(4, 3, requires_grad=True)
+    to = torch.optim.Adafactor([t], lr=0.05)
+    t.grad = torch.randn(4, 3)
+    to.step()
+    e = E(t, True)
+    eo = ember.optim.Adafactor([e], lr=0.05)
+    eo.load_state_dict({"state": {0: {k: E(v) for k, v in to.state_dict()["state"][0].items()}},
+                        "param_groups": to.state_dict()["param_groups"]})
+    g = torch.randn(4, 3)
+    t.grad, e.grad = g, E(g)
+    to.step()
+    eo.step()
+    same(e, t, 1e-6, 1e-7)
+    for kw in [dict(lr=-1.0), dict(beta2_decay=0.5), dict(eps=(-1.0, 1e-3)),
+               dict(eps=(None, -1.0)), dict(d=0.5), dict(weight_decay=-0.1),
+               dict(lr=torch.tensor([0.1, 0.2]))]:
+        ekw = {k: E(v) if isinstance(v, torch.Tensor) else v for k, v in kw.items()}
+        with pytest.raises(ValueError) as te:
+            torch.optim.Adafactor([t], **kw)
+        with pytest.raises(ValueError) as ee:
+            ember.optim.Adafactor([e], **ekw)
+        assert str(ee.value) == str(te.value)
+    c = ember.zeros(3, dtype=ember.complex64, requires_grad=True)
+    c.grad = ember.ones_like(c)
+    with pytest.raises(RuntimeError, match="complex"):
+        ember.optim.Adafactor([c]).step()
