@@ -1,4 +1,6 @@
 """PyTorch's argument checks and error messages shared by the newer op files."""
+import numpy as np
+
 from .. import _dtype as D
 from ._op import is_tensor
 
@@ -43,14 +45,7 @@ def floating(x):
     return x.to(D.get_default_dtype())
 
 
-def as_tensor(x, ref):
-    """Python numbers as 0-d tensors of their own dtype, on `ref`'s device."""
-    from ._op import as_tensor_like
-    return x if is_tensor(x) else as_tensor_like(x, ref)
-
-
 def compute_dtype(np_dtype):
     """NumPy dtype an elementwise formula runs in: float16 is computed in float32, as
     PyTorch's CPU kernels do (one rounding at the end)."""
-    import numpy as np
     return np.dtype(np.float32) if np_dtype == np.float16 else np_dtype
