@@ -7,6 +7,7 @@ the ``ember`` module and to `Tensor`; ``ember.nn`` calls it when it is imported.
 """
 from . import _f_activation as A
 from . import _f_basic as B
+from . import _f_extra as X
 from . import _f_loss as L
 from . import _f_loss2 as L2
 from . import _f_norm as N
@@ -142,23 +143,6 @@ def _constant_pad_nd(input, pad, value=0):
     return P.pad(input, tuple(pad), "constant", value)
 
 
-def channel_shuffle(input, groups):
-    """Channels regrouped: (N, g, C/g, *) transposed to (N, C/g, g, *)."""
-    if input.dim() < 3:
-        raise RuntimeError("channel_shuffle expects input to have at least 3 dimensions, but got "
-                           "input with sizes %s" % list(input.shape))
-    if groups <= 0:
-        raise RuntimeError("Number of groups to divide channels in must be positive. Value of "
-                           "groups:%d" % groups)
-    n, c = input.shape[0], input.shape[1]
-    if c % groups:
-        raise RuntimeError("Number of channels must be divisible by groups. Got %d channels and "
-                           "%d groups." % (c, groups))
-    rest = tuple(input.shape[2:])
-    x = input.reshape((n, groups, c // groups) + rest).transpose(1, 2)
-    return x.reshape((n, c) + rest)
-
-
 def _triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                          reduction=0):
     """PyTorch's kernel: clamp_min(margin + d(a, p) - d(a, n), 0), then the reduction.
@@ -247,8 +231,8 @@ TORCH_FUNCTIONS = {
     "max_pool1d_with_indices": _max_pool(Q.max_pool1d_with_indices),
     "avg_pool1d": _avg_pool1d, "adaptive_avg_pool1d": Q.adaptive_avg_pool1d,
     "adaptive_max_pool1d": _adaptive_max_pool1d, "pixel_shuffle": S.pixel_shuffle,
-    "pixel_unshuffle": S.pixel_unshuffle, "channel_shuffle": channel_shuffle,
-    "native_channel_shuffle": channel_shuffle, "constant_pad_nd": _constant_pad_nd,
+    "pixel_unshuffle": S.pixel_unshuffle, "channel_shuffle": X.channel_shuffle,
+    "native_channel_shuffle": X.native_channel_shuffle, "constant_pad_nd": _constant_pad_nd,
     "triplet_margin_loss": _triplet_margin_loss, "poisson_nll_loss": _poisson_nll_loss,
     "alpha_dropout_": _alpha_dropout_, "feature_alpha_dropout_": _feature_alpha_dropout_,
     "feature_dropout_": _feature_dropout_, "embedding_renorm_": _embedding_renorm_,
@@ -272,5 +256,3 @@ def install():
     for name, fn in TENSOR_METHODS.items():
         if not hasattr(Tensor, name):
             setattr(Tensor, name, fn)
-    from . import functional   # F.channel_shuffle is the same function in PyTorch
-    functional.__dict__.setdefault("channel_shuffle", channel_shuffle)
