@@ -650,3 +650,56 @@ def test_adafactor_state_dict_from_torch_and_errors():
     c.grad = ember.ones_like(c)
     with pytest.raises(RuntimeError, match="complex"):
         ember.optim.Adafactor([c]).step()
+
+
+# --- Muon ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kw,dtype", [
+    (dict(), "float32"), (dict(), "float64"),
+    (dict(lr=0.02, nesterov=False, weight_decay=0.01, adjust_lr_fn="match_rms_adamw"), "float32"),
+    (dict(ns_steps=3, momentum=0.5, adjust_lr_fn="original"), "float32")])
+def test_muon_trajectory_matches_torch(kw, dtype):
+    """The Newton-Schulz iteration runs in bfloat16 in both (each product rounded once), so
+    20 steps agree to bfloat16 rounding of the update (float32 sums may round a product the
+    other way), scaled by the learning rate."""
+    dt = getattr(torch, dtype)
+    gen = torch.Generator().manual_seed(0)
+    tps = [torch.randn(s, dtype=dt, generator=gen, requires_grad=True)
+           for s in [(5, 4), (3, 7), (6, 6)]]
+    eps_ = [E(t, True) for t in tps]
+    to, eo = torch.optim.Muon(tps, **kw), ember.optim.Muon(eps_, **kw)
+    assert repr(eo) == repr(to)
+    atol = 2 ** -7 * kw.get("lr", 1e-3)
+    for _ in range(20):
+        for t, e in zip(tps, eps_):
+            g = torch.randn(t.shape, dtype=dt, generator=gen)
+            t.grad, e.grad = g, E(g)
+        to.step()
+        eo.step()
+        for t, e in zip(tps, eps_):
+            same(e, t, 1e-6, atol)
+    for i, t in enumerate(tps):
+        same(eo.state_dict()["state"][i]["momentum_buffer"],
+             to.state_dict()["state"][i]["momentum_buffer"], 1e-5, 1e-5)
+
+
+def test_muon_newton_schulz_and_errors():
+    from ember.optim.muon import _zeropower_via_newtonschulz as ns_e
+    from torch.optim._muon import _zeropower_via_newtonschulz as ns_t
+    gen = torch.Generator().manual_seed(3)
+    for shape in [(4, 3), (8, 16), (32, 32), (64, 20)]:
+        g = torch.randn(*shape, generator=gen)
+        t = ns_t(g, (3.4445, -4.7750, 2.0315), 5, 1e-7).float().numpy()
+        e = ns_e(g.numpy(), (3.4445, -4.7750, 2.0315), 5, 1e-7)
+        assert (e != t).mean() < 0.01      # exact but for rare roundings of float32 sums
+        np.testing.assert_allclose(e, t, atol=2 ** -7)
+    p = ember.randn(3, 3, requires_grad=True)
+    for kw in [dict(lr=-1.0), dict(momentum=-0.1), dict(weight_decay=-1.0),
+               dict(adjust_lr_fn="other")]:
+        with pytest.raises(ValueError) as te:
+            torch.optim.Muon([torch.randn(3, 3, requires_grad=True)], **kw)
+        with pytest.raises(ValueError) as ee:
+            ember.optim.Muon([p], **kw)
+        assert str(ee.value) == str(te.value)
+    with pytest.raises(ValueError, match="only supports 2D"):
+        ember.optim.Muon([ember.randn(3, requires_grad=True)])
