@@ -703,3 +703,38 @@ def test_muon_newton_schulz_and_errors():
         assert str(ee.value) == str(te.value)
     with pytest.raises(ValueError, match="only supports 2D"):
         ember.optim.Muon([ember.randn(3, requires_grad=True)])
+
+
+# --- the API surface -------------------------------------------------------------------------
+
+def _params(fn):
+    import inspect
+    return [(p.name, p.default, p.kind) for p in inspect.signature(fn).parameters.values()]
+
+
+NEW_CLASSES = ["AdaptiveLogSoftmaxWithLoss", "ChannelShuffle", "FractionalMaxPool2d",
+               "FractionalMaxPool3d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+               "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
+               "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+               "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear", "LinearCrossEntropyLoss",
+               "LinearCrossEntropyOptions"]
+
+
+@pytest.mark.parametrize("name", NEW_CLASSES)
+def test_constructor_signatures(name):
+    assert _params(getattr(enn, name)) == _params(getattr(torch.nn, name))
+
+
+def test_function_and_optimizer_signatures():
+    for name in ["fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices",
+                 "linear_cross_entropy"]:
+        assert _params(getattr(EF, name)) == _params(getattr(TF, name))
+    for name in ["Adafactor", "Muon"]:
+        assert _params(getattr(ember.optim, name)) == _params(getattr(torch.optim, name))
+    import inspect
+    assert [n for n in dir(torch.nn) if not n.startswith("_")
+            and inspect.isclass(getattr(torch.nn, n)) and not hasattr(enn, n)] == []
+    assert [n for n in dir(torch.nn.utils) if not n.startswith("_")
+            and not hasattr(enn.utils, n)] == []
+    assert [n for n in dir(torch.optim) if not n.startswith("_")
+            and inspect.isclass(getattr(torch.optim, n)) and not hasattr(ember.optim, n)] == []
