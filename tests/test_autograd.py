@@ -70,6 +70,15 @@ def s_second_backward_without_saved_tensors(m):
     return x.grad
 
 
+def s_zero_dim_gradients_summed(m):
+    # two paths into one 0-d input: the engine adds their gradients
+    c = m.tensor([3.0], requires_grad=True)
+    x = m.tensor(2.0, requires_grad=True)
+    y = c[0] * c[0] + c[0] + x * x + x
+    y.backward()
+    return c.grad, x.grad
+
+
 def s_inplace_version_error(m):
     a = m.ones(3, requires_grad=True)
     b = a * 2
@@ -226,7 +235,8 @@ def s_higher_order_through_views(m):
 
 
 SCENARIOS = [s_broadcast, s_accumulate, s_second_backward_fails,
-             s_second_backward_without_saved_tensors, s_inplace_version_error,
+             s_second_backward_without_saved_tensors, s_zero_dim_gradients_summed,
+             s_inplace_version_error,
              s_leaf_inplace_error, s_inplace_on_view, s_setitem_graph, s_hooks, s_retain_grad,
              s_autograd_grad, s_grad_unused, s_grad_unused_allowed, s_no_grad,
              s_custom_function, s_nonscalar_backward_error, s_backward_gradient_arg,

@@ -194,6 +194,15 @@ def test_shape_ops_values_grads_and_strides(fn):
 
 
 @pytest.mark.parametrize("fn", [
+    lambda m: 2 ** m.tensor([-1, 0, 3]), lambda m: (-1) ** m.tensor([-3, -2, 5]),
+    lambda m: m.tensor([2, 1, -1, -1, 0]) ** m.tensor([-1, -2, -3, -2, -1]),
+    lambda m: m.tensor([2, 3], dtype=m.int32) ** m.tensor([[-1], [2]], dtype=m.int32),
+])
+def test_integer_powers_with_negative_exponents(fn):
+    _check_same(fn(ember), fn(torch))
+
+
+@pytest.mark.parametrize("fn", [
     lambda m, x: 2 - x, lambda m, x: m.rsub(x, 3, alpha=2), lambda m, x: m.rsub(x, x * x),
     lambda m, x: m.rsub(x, x.exp(), alpha=0.5), lambda m, x: 2 / x, lambda m, x: 1.5 - x[0],
 ])

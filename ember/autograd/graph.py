@@ -9,6 +9,7 @@ come free). Leaves that require grad end in an `AccumulateGrad` node that adds i
 """
 import weakref
 
+from .._device import array_module
 from . import grad_mode
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -247,7 +248,10 @@ def _sum(a, b, create_graph):
     """Adds two gradients of one input (same shape and dtype); off the graph, on raw arrays."""
     if create_graph or a._dtype.itemsize == 2:   # recorded, or half precision that must round
         return a + b
-    return a._make(a._data + b._data, a._dtype)
+    total = a._data + b._data
+    if total.__class__ is not a._data.__class__:    # NumPy adds 0-d arrays into a scalar
+        total = array_module(a._data).asarray(total)
+    return a._make(total, a._dtype)
 
 
 def _any_grad(grads):

@@ -91,8 +91,8 @@ class PowBackward1(Op):
     saves_output = True
 
     def forward(self, a, b):
-        if a.dtype.kind in "iu" and (np.asarray(b) < 0).any():
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if a.dtype.kind in "iu":
+            return _int_power(a, b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return np.power(a, b)
 
@@ -112,8 +112,11 @@ class ScalarPowBackward(Op):
         self.base = base
 
     def forward(self, b):
+        base = np.asarray(self.base, dtype=b.dtype)
+        if b.dtype.kind in "iu":
+            return _int_power(base, b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(np.asarray(self.base, dtype=b.dtype), b)
+            return np.power(base, b)
 
     def backward(self, g):
         import math
@@ -121,6 +124,18 @@ class ScalarPowBackward(Op):
 
     def name(self):
         return "PowBackward2"
+
+
+def _int_power(a, b):
+    """Integer powers with tensor exponents, as PyTorch computes them: a negative exponent
+    gives 1 for a base of 1, +-1 for a base of -1 and 0 otherwise (NumPy raises)."""
+    neg = b < 0
+    if not neg.any():
+        return np.power(a, b)
+    r = np.power(a, np.where(neg, 0, b).astype(b.dtype))
+    ones = np.where(b % 2 != 0, -1, 1)
+    at_neg = np.where(a == 1, 1, np.where(a == -1, ones, 0))
+    return np.where(neg, at_neg, r).astype(r.dtype)
 
 
 # --- functions -----------------------------------------------------------------------------------
