@@ -57,13 +57,16 @@ def run(op, *inputs):
 
 
 def run2(op, a, b):
-    """`run` for the common two-input case, kept lean: it is the hot path of arithmetic."""
+    """`run` for the common two-input case, kept lean: it is the hot path of arithmetic.
+
+    `op` is an op instance, or the class of an op whose ``forward`` is a staticmethod: then
+    the node is only created when the result is recorded."""
     try:
         out = op.forward(a._data, b._data)
     except ValueError:
         raise broadcast_error(a._data.shape, b._data.shape) from None
     if _state.enabled and (a._rg or b._rg):
-        return _record2(op, a, b, out)
+        return _record2(op() if op.__class__ is type else op, a, b, out)
     if out.__class__ is not _ndarray and isinstance(out, np.generic):
         out = np.asarray(out)
     t = _new(Tensor)

@@ -6,7 +6,8 @@ from ._op import Op, as_tensor_like, is_tensor, promote, result_dtype, run, run2
 
 
 class AddBackward0(Op):
-    def forward(self, a, b):
+    @staticmethod
+    def forward(a, b):
         return a + b
 
     def backward(self, g):
@@ -14,7 +15,8 @@ class AddBackward0(Op):
 
 
 class SubBackward0(Op):
-    def forward(self, a, b):
+    @staticmethod
+    def forward(a, b):
         return a - b
 
     def backward(self, g):
@@ -28,7 +30,8 @@ class MulBackward0(Op):
         a, b = inputs  # each input's gradient needs only the other one
         return (a if b._rg else None, b if a._rg else None)
 
-    def forward(self, a, b):
+    @staticmethod
+    def forward(a, b):
         return a * b
 
     def backward(self, g):
@@ -44,7 +47,8 @@ class DivBackward0(Op):
         a, b = inputs
         return (a if b._rg else None, b)
 
-    def forward(self, a, b):
+    @staticmethod
+    def forward(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / b
 
@@ -152,7 +156,7 @@ def add(a, b, alpha=1, *, out=None):
     if alpha != 1:
         b = b * alpha
     a, b = promote(a, b)
-    r = run2(AddBackward0(), a, b)
+    r = run2(AddBackward0, a, b)
     return r if out is None else _out(r, out)
 
 
@@ -166,7 +170,7 @@ def sub(a, b, alpha=1, *, out=None):
         b = b * alpha
     a, b = promote(a, b)
     _check_sub(a, a0, b0)
-    return _out(run2(SubBackward0(), a, b), out)
+    return _out(run2(SubBackward0, a, b), out)
 
 
 def _check_sub(promoted, a0, b0):
@@ -226,7 +230,7 @@ def rdiv(a, b):
 
 def mul(a, b, *, out=None):
     a, b = promote(a, b)
-    r = run2(MulBackward0(), a, b)
+    r = run2(MulBackward0, a, b)
     return r if out is None else _out(r, out)
 
 
@@ -252,7 +256,7 @@ def _div(a, b, rounding_mode):
     ref = a if is_tensor(a) else b
     a = as_tensor_like(a, ref, dt).to(dt)
     b = as_tensor_like(b, ref, dt).to(dt)
-    return run2(DivBackward0(), a, b)
+    return run2(DivBackward0, a, b)
 
 
 class DivBackward1(Op):
