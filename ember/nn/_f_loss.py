@@ -172,9 +172,11 @@ def _nll(input, target, weight, reduction, ignore_index):
         raise RuntimeError("expected target dtype to be Long or Byte, but got %s"
                            % target._dtype._legacy[:-6])
     t = target._data.astype(np.int64, copy=False)
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError("Target %d is out of bounds." % t[bad].reshape(-1)[0])
+    outside = t.view(np.uint64) >= n_classes          # negative targets wrap to huge values
+    if outside.any():
+        bad = outside & (t != ignore_index)
+        if bad.any():
+            raise IndexError("Target %d is out of bounds." % t[bad].reshape(-1)[0])
     w = weight._data.astype(input._dtype.np, copy=False) if weight is not None else None
     if d <= 2:
         return apply(NllLossBackward0(t, w, reduction, ignore_index, "NllLossBackward0"), input)
