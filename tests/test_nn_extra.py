@@ -36,7 +36,7 @@ def same_state(em, tm, rtol=0, atol=0):
         same(es[k], ts[k], rtol, atol)
 
 
-# --- lazy modules ----------------------------------------------------------------------------------
+# --- lazy modules ------------------------------------------------------------------------
 
 LAZY = [
     ("LazyLinear", (4,), {}, (2, 3)),
@@ -278,7 +278,8 @@ def test_linear_cross_entropy(xs, ws, ts, kw):
         if t is not None:
             same(e.grad, t.grad, 1e-12, 1e-12)
     fn = lambda a, b: EF.linear_cross_entropy(a, b, E(target), **ekw)  # noqa: E731
-    assert ember.autograd.gradcheck(fn, (ex.detach().requires_grad_(), ew.detach().requires_grad_()))
+    assert ember.autograd.gradcheck(fn, (ex.detach().requires_grad_(),
+                                         ew.detach().requires_grad_()))
 
 
 def test_linear_cross_entropy_errors_and_warning():

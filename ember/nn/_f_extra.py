@@ -2,6 +2,7 @@
 import math
 import warnings
 
+from .. import _dtype as D
 from ..ops._op import Op, run
 from ._f_basic import linear
 from ._f_loss import cross_entropy
@@ -103,7 +104,6 @@ def _chunked_path_applies(options, out_features, reduction, label_smoothing, tar
     given but cannot be honoured."""
     if options is None:
         return False
-    from .. import _dtype as D
     ok = (not out_features and reduction in ("mean", "sum", "none") and label_smoothing == 0.0
           and target._dtype is D.int64)
     if not ok:
