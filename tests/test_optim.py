@@ -654,3 +654,25 @@ def test_no_warnings_in_plain_use():
         opt = eoptim.RMSprop([p])
         p.grad = ember.ones(2)
         opt.step()
+
+
+@pytest.mark.parametrize("kw", [dict(lr=0.01, momentum=0.9, weight_decay=1e-4),
+                                dict(lr=0.013, momentum=0.9, nesterov=True),
+                                dict(lr=0.05, momentum=0.5, dampening=0.1)])
+def test_sgd_float32_trajectory_is_bit_exact(kw):
+    # PyTorch's CPU add_/lerp_ with a scalar are fused multiply-adds (one rounding)
+    rng = np.random.default_rng(0)
+    shapes = [(37, 29), (1000,), (4, 3, 5, 5)]
+    start = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(20)]
+    out = []
+    for m in (ember, torch):
+        ps = [m.tensor(p.copy(), requires_grad=True) for p in start]
+        opt = m.optim.SGD(ps, **kw)
+        for gs in grads:
+            for p, g in zip(ps, gs):
+                p.grad = m.tensor(g)
+            opt.step()
+        out.append([p.detach().numpy() for p in ps])
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)

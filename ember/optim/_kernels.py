@@ -10,7 +10,8 @@ PyTorch in-place op, with the same order of operations so that float32 rounding 
     lerp_(a, b, w)              a + w * (b - a)   (b - (b - a) * (1 - w) when |w| >= 0.5)
 
 Python scalars take the array's dtype before the arithmetic (NumPy's rule for Python
-scalars), as PyTorch casts a scalar operand to the tensor's dtype.
+scalars), as PyTorch casts a scalar operand to the tensor's dtype. For float32, `add_`,
+`addcmul_` and `lerp_` round once, like the fused multiply-add of PyTorch's CPU kernels.
 """
 import numpy as np
 
@@ -25,10 +26,19 @@ def real(a):
     return a
 
 
+def _fma32(a, b, c):
+    """a + b * c for float32 arrays rounded once, as PyTorch's CPU kernels compute it with a
+    fused multiply-add: in float64 the product is exact and the sum rounds twice only in
+    ties too rare to matter."""
+    return (a.astype(np.float64) + np.float64(b) * c.astype(np.float64)).astype(np.float32)
+
+
 def add_(a, b, alpha=1):
     """``a.add_(b, alpha=alpha)``."""
     if alpha == 1:
         a += b
+    elif a.dtype == np.float32:
+        a[...] = _fma32(a, np.float32(alpha), b)
     else:
         a += b * alpha
     return a
@@ -36,12 +46,19 @@ def add_(a, b, alpha=1):
 
 def added(a, b, alpha=1):
     """``a.add(b, alpha=alpha)`` (a new array)."""
-    return a + b if alpha == 1 else a + b * alpha
+    if alpha == 1:
+        return a + b
+    if a.dtype == np.float32:
+        return _fma32(a, np.float32(alpha), b)
+    return a + b * alpha
 
 
 def addcmul_(a, t1, t2, value=1):
     """``a.addcmul_(t1, t2, value=value)``."""
     tmp = t1 * value
+    if a.dtype == np.float32:
+        a[...] = _fma32(a, np.float32(1), tmp.astype(np.float64) * t2)
+        return a
     tmp *= t2
     a += tmp
     return a
@@ -58,7 +75,12 @@ def addcdiv_(a, t1, t2, value=1):
 def lerp_(a, b, w):
     """``a.lerp_(b, w)`` for a scalar weight, with PyTorch's formula on each side of 0.5."""
     diff = b - a
-    if abs(w) < 0.5:
+    if a.dtype == np.float32:       # one fused multiply-add, as PyTorch's kernel
+        if abs(w) < 0.5:
+            a[...] = _fma32(a, np.float32(w), diff)
+        else:
+            a[...] = _fma32(b, -(np.float32(1) - np.float32(w)), diff)
+    elif abs(w) < 0.5:
         diff *= w
         a += diff
     else:
