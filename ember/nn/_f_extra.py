@@ -46,7 +46,7 @@ class NativeChannelShuffleOp(ChannelShuffleOp):
         raise RuntimeError("derivative for aten::native_channel_shuffle is not implemented")
 
     def name(self):
-        return "NotImplemented"
+        return "torch::autograd::NotImplemented"
 
 
 def _check_shuffle(input, groups):
