@@ -3,29 +3,13 @@ import builtins
 
 import numpy as np
 
-from ._op import is_tensor, wrap
+from ._op import wrap
+from .index_misc import bin_edges as _edges
 from .linalg_ops import return_type
 
 _HISTOGRAMDD = return_type("histogramdd", ["hist", "bin_edges"])
 
 
-def _edges(col, bins, lo_hi, dim, dtype):
-    """Bin edges of one coordinate: given as a tensor, or `bins` equal bins over a range."""
-    if is_tensor(bins):
-        return bins._data.reshape(-1).astype(dtype, copy=True)
-    ft = dtype.type
-    if lo_hi is not None:
-        lo, hi = ft(lo_hi[0]), ft(lo_hi[1])
-    elif col.size:
-        lo, hi = col.min(), col.max()
-    else:
-        lo, hi = ft(0), ft(1)
-    if lo > hi:
-        raise RuntimeError("torch.histogramdd: min should not exceed max, but got min %g max %g "
-                           "for dimension %d" % (lo, hi, dim))
-    if lo == hi:
-        lo, hi = lo - ft(0.5), hi + ft(0.5)
-    return np.linspace(lo, hi, int(bins) + 1, dtype=dtype)
 
 
 def histogramdd(input, bins=10, *, range=None, weight=None, density=False):

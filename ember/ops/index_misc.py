@@ -166,6 +166,25 @@ def _c_name(dt):
             "bfloat16": "c10::BFloat16"}.get(dt.name, dt.name)
 
 
+def bin_edges(col, bins, lo_hi, dim, dtype):
+    """Bin edges of one coordinate: given as a tensor, or `bins` equal bins over a range."""
+    if is_tensor(bins):
+        return bins._data.reshape(-1).astype(dtype, copy=True)
+    ft = dtype.type
+    if lo_hi is not None:
+        lo, hi = ft(lo_hi[0]), ft(lo_hi[1])
+    elif col.size:
+        lo, hi = col.min(), col.max()
+    else:
+        lo, hi = ft(0), ft(1)
+    if lo > hi:
+        raise RuntimeError("torch.histogramdd: min should not exceed max, but got min %g max %g "
+                           "for dimension %d" % (lo, hi, dim))
+    if lo == hi:
+        lo, hi = lo - ft(0.5), hi + ft(0.5)
+    return np.linspace(lo, hi, int(bins) + 1, dtype=dtype)
+
+
 def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
     """Histogram of `input` with `bins` equal bins (over `range` or the data's range) or the
     given increasing bin edges; returns (hist, bin_edges)."""
@@ -182,18 +201,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
         edges = bins._data.reshape(-1).copy()
     else:
         _check_bins(bins)
-        if range is not None:
-            lo, hi = ft(range[0]), ft(range[1])
-        elif a.size:
-            lo, hi = a.min(), a.max()
-        else:
-            lo, hi = ft(0), ft(1)
-        if lo > hi:
-            raise RuntimeError("torch.histogramdd: min should not exceed max, but got min %g "
-                               "max %g for dimension 0" % (lo, hi))
-        if lo == hi:
-            lo, hi = lo - ft(0.5), hi + ft(0.5)
-        edges = np.linspace(lo, hi, bins + 1, dtype=a.dtype)
+        edges = bin_edges(a, bins, range, 0, a.dtype)
     nb = edges.size - 1
     w = None if weight is None else weight._data.reshape(-1)
     if nb <= 0 or edges[0] > edges[-1]:
