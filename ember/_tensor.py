@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as D
-from ._device import CPU, array_module, as_device, device, device_of, module_for
+from ._device import array_module, as_device, device, device_of, module_for
 from ._storage import TypedStorage, UntypedStorage, element_offset, root_of, storage_of
 from .autograd import grad_mode
 from .ops import _op

@@ -223,9 +223,7 @@ def rdiv(a, b):
     """b / a for a number b: PyTorch computes ``a.reciprocal() * b``."""
     if is_tensor(b) or not isinstance(b, (bool, int, float, complex, np.generic)):
         return div(b, a)
-    if not (a._dtype.is_floating_point or a._dtype.is_complex):
-        a = a.to(result_dtype(a, 1.0))
-    return mul(a.reciprocal(), b)
+    return mul(a.reciprocal(), b)     # reciprocal of an integer tensor is already floating
 
 
 def mul(a, b, *, out=None):
@@ -274,8 +272,32 @@ class DivBackward1(Op):
 
 
 def div_number(a, number):
-    """A floating tensor divided by a Python number, recorded as PyTorch's internals do."""
+    """A tensor divided by a Python number, recorded as PyTorch's internals do (integer
+    tensors divide in the default float dtype)."""
+    if not (a._dtype.is_floating_point or a._dtype.is_complex):
+        a = a.to(D.get_default_dtype())
     return run(DivBackward1(number), a)
+
+
+class MulBackward1(Op):
+    """input * number, as PyTorch's own functions record it (Python's ``x * 2`` records
+    MulBackward0)."""
+
+    def __init__(self, number):
+        self.number = number
+
+    def forward(self, a):
+        return a * self.number
+
+    def backward(self, g):
+        n = self.number
+        return g * (n.conjugate() if isinstance(n, complex) else n)
+
+
+def mul_number(a, number):
+    """A tensor times a Python number, recorded as PyTorch's internals do."""
+    dt = result_dtype(a, number)
+    return run(MulBackward1(number), a if a._dtype is dt else a.to(dt))
 
 
 def _int_zero_check(b):

@@ -4,34 +4,8 @@ cumulative_trapezoid, gradient, cov, corrcoef."""
 import warnings
 
 from .. import _dtype as D
-from ._op import Op, is_tensor, norm_dim, result_dtype, run
-
-
-class MulBackward1(Op):
-    """tensor * Python number, as PyTorch's C++ code records it (Python's ``t * 2`` records
-    MulBackward0, because the number becomes a tensor first)."""
-
-    def __init__(self, number):
-        self.number = number
-
-    def forward(self, a):
-        return a * self.number
-
-    def backward(self, g):
-        n = self.number
-        return g * (n.conjugate() if isinstance(n, complex) else n)
-
-
-def _mul_number(t, number):
-    dt = result_dtype(t, number)
-    return run(MulBackward1(number), t if t._dtype is dt else t.to(dt))
-
-
-def _div_number(t, number):
-    from .arith import div_number
-    if not (t._dtype.is_floating_point or t._dtype.is_complex):
-        t = t.to(D.get_default_dtype())
-    return div_number(t, number)
+from ._op import is_tensor, norm_dim
+from .arith import div_number as _div_number, mul_number as _mul_number
 
 
 def _slice(t, dim, start, stop=None):

@@ -91,33 +91,6 @@ class Adafactor(Optimizer):
         return loss
 
 
-def _fused(a):
-    """Whether `a`'s updates emulate PyTorch's CPU fused multiply-adds: for float32 the
-    product and sum are taken in float64 and rounded once (float64 keeps two roundings)."""
-    return a.dtype == np.float32
-
-
-def _add_(p, u, alpha):
-    """``p.add_(u, alpha=alpha)``: PyTorch's CPU kernel is a fused multiply-add."""
-    if not _fused(p):
-        return K.add_(p, u, alpha)
-    p[...] = p.astype(np.float64) + u.astype(np.float64) * np.float64(np.float32(alpha))
-    return p
-
-
-def _lerp_(a, b, w):
-    """``a.lerp_(b, w)`` for a scalar weight, with PyTorch's fused multiply-adds."""
-    if not _fused(a):
-        return K.lerp_(a, b, w)
-    diff = (b - a).astype(np.float64)
-    w = np.float32(w)
-    if abs(w) < 0.5:
-        a[...] = a.astype(np.float64) + np.float64(w) * diff
-    else:
-        a[...] = b.astype(np.float64) - diff * np.float64(np.float32(1) - w)
-    return a
-
-
 def _norm(a, axis=None):
     """The 2-norm of `a` (over `axis`, kept), in a's dtype."""
     return np.sqrt(np.sum(a * a, axis=axis, keepdims=axis is not None))
@@ -128,14 +101,14 @@ def _second_moment(grad, row_var, col_var, variance, weight, eps1):
     if grad.ndim > 1:
         row_mean = np.square(_norm(grad, -1))
         row_mean /= grad.shape[-1]
-        _lerp_(row_var, row_mean, weight)
+        K.lerp_(row_var, row_mean, weight)
         col_mean = np.square(_norm(grad, -2))
         col_mean /= grad.shape[-2]
-        _lerp_(col_var, col_mean, weight)
+        K.lerp_(col_var, col_mean, weight)
         estimate = np.matmul(row_var, col_var)
         estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
         return estimate
-    _lerp_(variance, grad * grad, weight)
+    K.lerp_(variance, grad * grad, weight)
     return variance.copy()
 
 
@@ -183,5 +156,5 @@ def adafactor(params, grads, row_vars, col_vars, variances, state_steps, foreach
             # PyTorch's foreach form scales the update, then adds it (two roundings)
             K.add_(p, update, step_size)
         else:
-            _add_(p, update, step_size)
+            K.add_(p, update, step_size)
         param._bump()

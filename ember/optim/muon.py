@@ -12,7 +12,6 @@ import numpy as np
 
 from ..ops.convert import round_bfloat16
 from . import _kernels as K
-from .adafactor import _add_, _lerp_
 from .optimizer import Optimizer, _begin_step
 
 __all__ = ["Muon"]
@@ -129,11 +128,11 @@ def muon(params, grads, momentum_bufs, *, foreach=None, lr, weight_decay, moment
         if grad.ndim != 2:
             raise ValueError("Param gradient must be a 2D matrix")
         buf = momentum_bufs[i]._data
-        _lerp_(buf, grad, 1 - momentum)
-        update = _lerp_(grad.copy(), buf, momentum) if nesterov else buf
+        K.lerp_(buf, grad, 1 - momentum)
+        update = K.lerp_(grad.copy(), buf, momentum) if nesterov else buf
         update = _zeropower_via_newtonschulz(update, ns_coefficients, ns_steps, eps)
         adjusted_lr = _adjust_lr(lr, adjust_lr_fn, param.shape)
         p = param._data
         p *= 1 - lr * weight_decay
-        _add_(p, update, -adjusted_lr)
+        K.add_(p, update, -adjusted_lr)
         param._bump()
