@@ -191,8 +191,8 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
     return out
 
 
-def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
-    """Blend boolean masks (H x W or N x H x W) onto an RGB image in their colours."""
+def _check_rgb_image(image):
+    """torchvision's checks of the one RGB image (3 x H x W, uint8 or float) a drawing takes."""
     if not isinstance(image, ember.Tensor):
         raise TypeError(f"The image must be a tensor, got {type(image)}")
     if not (image.dtype == ember.uint8 or image.is_floating_point()):
@@ -201,6 +201,11 @@ def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
         raise ValueError("Pass individual images, not batches")
     if image.size()[0] != 3:
         raise ValueError("Pass an RGB image. Other Image formats are not supported")
+
+
+def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
+    """Blend boolean masks (H x W or N x H x W) onto an RGB image in their colours."""
+    _check_rgb_image(image)
     if masks.ndim == 2:
         masks = masks[None, :, :]
     if masks.ndim != 3:
@@ -228,14 +233,7 @@ def draw_keypoints(image, keypoints, connectivity=None, colors=None, radius=2, w
                    visibility=None):
     """Draw keypoints (num_instances x K x 2) as dots, joined by ``connectivity`` lines."""
     from PIL import Image, ImageDraw
-    if not isinstance(image, ember.Tensor):
-        raise TypeError(f"The image must be a tensor, got {type(image)}")
-    if not (image.dtype == ember.uint8 or image.is_floating_point()):
-        raise ValueError(f"The image dtype must be uint8 or float, got {image.dtype}")
-    if image.dim() != 3:
-        raise ValueError("Pass individual images, not batches")
-    if image.size()[0] != 3:
-        raise ValueError("Pass an RGB image. Other Image formats are not supported")
+    _check_rgb_image(image)
     if keypoints.ndim != 3:
         raise ValueError("keypoints must be of shape (num_instances, K, 2)")
     if visibility is None:
