@@ -17,7 +17,7 @@ from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from
                         frombuffer, full, full_like, linspace, logspace, ones, ones_like, tensor,
                         zeros, zeros_like)
 from ._creation import range_ as range  # noqa: A001
-from ._random_factories import (bernoulli, multinomial, normal, poisson, rand, rand_like, randint,
+from ._random_factories import (bernoulli, binomial, multinomial, normal, poisson, rand, rand_like, randint,
                                 randint_like, randn, randn_like, randperm)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
                      seed, set_rng_state)

@@ -780,6 +780,16 @@ class Generator:
         u = self._uniform01(math.prod(shape), np.float64)
         return _cast(_fma64(sigma, np.tan(math.pi * (u - 0.5)), median), dtype).reshape(shape)
 
+    def binomial(self, count, prob):
+        """``torch.binomial(count, prob)``: inversion below 10 expected successes, BTRS
+        above, one element after another as PyTorch's CPU kernel draws them."""
+        draw = _UniformCursor(self)
+        f = count.dtype.type
+        pairs = zip(count.reshape(-1).tolist(), prob.reshape(-1).tolist())
+        out = np.array([_sample_binomial(n, p, draw, f) for n, p in pairs], np.float64)
+        draw.close()
+        return out.astype(count.dtype).reshape(count.shape)
+
     def poisson(self, rates):
         """``torch.poisson(rates)``: Knuth below 10, Hoermann's PTRS above."""
         rates = np.asarray(rates)
@@ -852,6 +862,78 @@ def _sample_poisson(lam, uniform):
             x += 1
         else:
             return x
+
+
+def _sample_binomial(n, p, uniform, f):
+    """One draw of PyTorch's ``sample_binomial``: the smaller of p and 1 - p is sampled.
+
+    `f` rounds to the tensor's dtype: PyTorch computes the set-up terms in it (float32
+    for float tensors) and the rest in double.
+    """
+    if n != n or p != p:
+        return math.nan  # PyTorch loops forever on a NaN count
+    if n <= 0 or p <= 0:
+        return 0.0
+    if p >= 1:
+        return n
+    q = p if p <= 0.5 else f(1.0 - p)
+    sampler = _binomial_btrs if f(n * q) >= 10 else _binomial_inversion
+    k = sampler(n, q, uniform, f)
+    return k if p <= 0.5 else n - k
+
+
+def _binomial_inversion(n, p, uniform, f):
+    """Count geometric waiting times until they pass n trials."""
+    logq = float(f(np.log1p(f(-p))))
+    total, k = 0.0, 0.0
+    while True:
+        total += math.ceil(math.log(uniform()) / logq)
+        if total > n:
+            return k
+        k += 1
+
+
+def _binomial_btrs(n, p, uniform, f):
+    """Hoermann's transformed rejection with squeeze (BTRS), as PyTorch runs it."""
+    spq = float(np.sqrt(f(f(n * p) * f(1 - p))))
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    c = float(f(n * p)) + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = float(f(p / f(1 - p)))
+    alpha = (2.83 + 5.1 / b) * spq
+    m = math.floor(f(f(n + 1) * p))
+    while True:
+        u = uniform() - 0.5
+        v = uniform()
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + c)
+        if k < 0 or k > n:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return k
+        v = math.log(v * alpha / (a / (us * us) + b))
+        bound = ((m + 0.5) * math.log((m + 1) / (r * (n - m + 1)))
+                 + (n + 1) * math.log((n - m + 1) / (n - k + 1))
+                 + (k + 0.5) * math.log(r * (n - k + 1) / (k + 1))
+                 + _stirling_tail(m) + _stirling_tail(n - m)
+                 - _stirling_tail(k) - _stirling_tail(n - k))
+        if v <= bound:
+            return k
+
+
+_STIRLING_TAILS = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                   0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                   0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                   0.00833056343336287)
+
+
+def _stirling_tail(k):
+    """log(k!) minus its Stirling approximation: a table up to 9, the series above."""
+    if k <= 9:
+        return _STIRLING_TAILS[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
 
 
 def _update_from(low, dtype):

@@ -128,6 +128,22 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     return _finish(Tensor._make(np.asarray(arr, dtype=np.int64)), False, out)
 
 
+def binomial(count, prob, generator=None):
+    """``torch.binomial``: draws of Binomial(count, prob), elementwise and broadcast; count
+    and prob are float32 or float64 tensors of one dtype."""
+    from .ops._checks import not_implemented, type_name
+    if not count._dtype.is_floating_point:
+        raise ValueError("binomial only supports floating-point dtypes for count, got: "
+                         + type_name(count._dtype))
+    if prob._dtype is not count._dtype:
+        raise RuntimeError("Found dtype %s but expected %s"
+                           % (type_name(prob._dtype), type_name(count._dtype)))
+    if count._dtype not in (D.float32, D.float64):
+        raise not_implemented("binomial_cpu", count._dtype)
+    n, p = np.broadcast_arrays(count._data, prob._data)
+    return Tensor._make(gen(generator).binomial(n, p), count._dtype)
+
+
 def poisson(input, generator=None):
     arr = gen(generator).poisson(input._data)
     return Tensor._make(np.asarray(arr, dtype=input._data.dtype), input._dtype)

@@ -312,6 +312,35 @@ def test_poisson(np_dt):
           lambda g: g.poisson(rates), seeds=SEEDS[:3])
 
 
+@pytest.mark.parametrize("np_dt", [np.float32, np.float64])
+def test_binomial(np_dt):
+    # counts and probabilities on both samplers (inversion below 10 expected successes,
+    # BTRS above), on both sides of p = 0.5, and at the edges 0, 1, NaN probability
+    rng = np.random.RandomState(1)
+    count = rng.randint(0, 300, (3, 60)).astype(np_dt)
+    prob = rng.rand(3, 60).astype(np_dt)
+    count[0, :4], prob[1, :6] = (0, 1, 2000, 40000), (0, 1, 0.5, 0.999, 1e-4, np.nan)
+    check(lambda tg: torch.binomial(torch.from_numpy(count), torch.from_numpy(prob),
+                                    generator=tg),
+          lambda g: g.binomial(count, prob), seeds=SEEDS[:3])
+
+
+def test_binomial_checks_and_broadcasts_like_torch():
+    import ember
+    for make in (torch, ember):
+        with pytest.raises(ValueError):
+            make.binomial(make.ones(2, dtype=make.int64), make.ones(2) / 2)
+        with pytest.raises(RuntimeError):
+            make.binomial(make.ones(2, dtype=make.float64), make.ones(2) / 2)
+        with pytest.raises(NotImplementedError):
+            make.binomial(make.ones(2, dtype=make.float16), make.ones(2, dtype=make.float16))
+    torch.manual_seed(5)
+    ember.manual_seed(5)
+    want = torch.binomial(torch.full((2, 3), 50.0), torch.tensor([0.1, 0.5, 0.9]))
+    got = ember.binomial(ember.full((2, 3), 50.0), ember.tensor([0.1, 0.5, 0.9]))
+    same(want, got.numpy())
+
+
 def test_large_float32_normal_within_1e6_of_torch():
     """Past FAST_NORMAL_MIN values ember trades bit-exactness for speed: 1e-6 relative."""
     n = (1 << 20) + 37
