@@ -9,7 +9,7 @@ from ._dtype import (bfloat16, complex64, complex128, dtype, float16, float32, f
                      int16, int32, int64, uint8, uint16, uint32, uint64)
 from ._dtype import bool_ as bool  # noqa: A001  (torch.bool)
 from ._dtype import get_default_dtype, set_default_dtype, promote_types
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._tensor import Size, Tensor, LEGACY as _LEGACY
 from . import _tensor_methods  # noqa: F401  (attaches the ops to Tensor)
 from ._storage import TypedStorage, UntypedStorage, legacy_storage_class as _storage_cls

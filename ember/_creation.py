@@ -9,11 +9,12 @@ import numbers
 import numpy as np
 
 from . import _dtype as D
-from ._device import as_device, module_for
+from ._device import as_device, factory_device, module_for
 from ._tensor import Size, Tensor
 
 
 def _xp(device):
+    device = factory_device(device)
     return np if device is None else module_for(as_device(device))
 
 
@@ -142,6 +143,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         with np.errstate(invalid="ignore", over="ignore"):
             arr = _to_array(data, dt) if isinstance(data, (list, tuple, Tensor)) else \
                 np.asarray(data).astype(dt.np)
+    device = factory_device(device)
     if device is not None and as_device(device).type != "cpu":
         arr = module_for(as_device(device)).asarray(arr)
     return _finish(_make(arr, dt), requires_grad)
@@ -149,6 +151,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 def as_tensor(data, dtype=None, device=None):
     """Shares memory with `data` when it already is a tensor or NumPy array of that dtype."""
+    device = factory_device(device)
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (dtype or device) else data
     if isinstance(data, np.ndarray) and (dtype is None or D.to_dtype(dtype).np == data.dtype) \
@@ -281,6 +284,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         arr = (start + np.arange(n, dtype=np.int64) * step).astype(dt.np) if isinstance(
             start, int) and isinstance(step, int) else np.floor(
             start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    device = factory_device(device)
     if device is not None and as_device(device).type != "cpu":
         arr = _xp(device).asarray(arr)
     return _finish(_make(arr, dt), requires_grad, out)

@@ -57,13 +57,43 @@ class device:
         return (device, (self.type, self.index))
 
     def __enter__(self):
+        """``with torch.device('cuda'):`` makes factories without ``device=`` build there."""
+        _default_stack.append(_default[0])
+        _default[0] = self
         return self
 
     def __exit__(self, *exc):
+        _default[0] = _default_stack.pop()
         return False
 
 
 CPU = device("cpu")
+
+# The device of factories called without ``device=``; None stands for the CPU, so the
+# common case costs one lookup.
+_default = [None]
+_default_stack = []
+
+
+def set_default_device(device):
+    """``torch.set_default_device``: None or 'cpu' restores the CPU."""
+    _default[0] = None if device is None else as_device(device)
+
+
+def get_default_device():
+    """``torch.get_default_device``: a CUDA default reports the current CUDA index."""
+    dev = _default[0]
+    if dev is None:
+        return CPU
+    if dev.type == "cuda" and dev.index is None:
+        from . import cuda
+        return device("cuda", cuda.current_device())
+    return dev
+
+
+def factory_device(device):
+    """The device a factory builds on: `device`, else the default (None for the CPU)."""
+    return _default[0] if device is None else device
 
 
 def as_device(d):

@@ -4,11 +4,13 @@ import numpy as np
 
 from . import _dtype as D
 from ._creation import _dt, _finish, _make, _shape, _xp
+from ._device import factory_device
 from ._tensor import Tensor
 from .random import gen
 
 
 def _on(arr, device):
+    device = factory_device(device)
     return arr if device is None or str(device).startswith("cpu") else _xp(device).asarray(arr)
 
 
