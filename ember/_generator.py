@@ -307,6 +307,17 @@ def _box_muller_16(u, mean, std):
 # The generator
 # --------------------------------------------------------------------------
 
+def _real_of(complex_dtype):
+    return np.dtype(np.float32 if complex_dtype == np.complex64 else np.float64)
+
+
+def _as_complex(pairs, shape):
+    """(..., 2) real draws -> complex values, as PyTorch fills a complex tensor through its
+    ``view_as_real``."""
+    return np.ascontiguousarray(pairs).view(np.complex64 if pairs.dtype == np.float32
+                                            else np.complex128).reshape(shape)
+
+
 def _normalize_seed(seed):
     """torch accepts ints in [-2**63, 2**64): negatives wrap modulo 2**64."""
     if isinstance(seed, (bool, np.bool_)) or not hasattr(type(seed), "__index__"):
@@ -475,6 +486,8 @@ class Generator:
         """``torch.rand`` / ``Tensor.uniform_(low, high)``."""
         shape = _shape_tuple(shape)
         dtype = np.dtype(np_dtype)
+        if dtype.kind == "c":
+            return _as_complex(self.uniform(shape + (2,), _real_of(dtype), low, high), shape)
         if dtype not in (np.float16, np.float32, np.float64):
             raise RuntimeError(f'"uniform_kernel_cpu" not implemented for {dtype}')
         info = np.finfo(dtype)
@@ -509,6 +522,10 @@ class Generator:
         """
         shape = _shape_tuple(shape)
         dtype = np.dtype(np_dtype)
+        if dtype.kind == "c" and np.ndim(mean) == 0 and np.ndim(std) == 0:
+            # real and imaginary parts each get half the variance
+            pairs = self.normal(shape + (2,), _real_of(dtype), mean, float(std) / math.sqrt(2))
+            return _as_complex(pairs, shape)
         if dtype not in (np.float16, np.float32, np.float64):
             raise RuntimeError(f'"normal_kernel_cpu" not implemented for {dtype}')
         mean_is_arr = isinstance(mean, np.ndarray) or np.ndim(mean) > 0

@@ -300,7 +300,13 @@ class Tensor:
 
     @property
     def data(self):
+        """This tensor's memory outside the graph, with its own version counter."""
+        return self._alias()
+
+    def _alias(self):
         t = Tensor._make(self._data, self._dtype)
+        if self._dtype.is_complex and self.__dict__.get("_conj_bit", False):
+            t._conj_bit = True
         return t
 
     @data.setter
@@ -310,7 +316,7 @@ class Tensor:
 
     def detach(self):
         """A tensor sharing this one's memory (and version counter), outside the graph."""
-        t = Tensor._make(self._data, self._dtype)
+        t = self._alias()
         if self._vc is None:
             self._vc = [0]
         t._vc = self._vc

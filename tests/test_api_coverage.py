@@ -322,6 +322,15 @@ VIEWS = [
                                  x.conj().conj().is_conj(), x.conj().resolve_conj().is_conj(),
                                  m.is_neg(x), x.is_neg()),
         ("any",), [((3,),)], F + [("complex64",)], grad=False),
+    Row("is_conj_of_views", lambda m, x: [v.is_conj() for v in (
+        x.conj().t(), x.conj()[0], x.conj()[:, 1:], x.conj()[..., None], x.conj()[[0]],
+        x.conj().view(4, 3), x.conj().reshape(12), x.conj().flatten(), x.conj().mT, x.conj().H,
+        x.conj().unsqueeze(0), x.conj().expand(2, 3, 4), x.conj().narrow(1, 0, 2),
+        x.conj().select(0, 1), x.conj().diagonal(), x.conj().unbind()[0], x.conj().split(1)[0],
+        x.conj().unfold(1, 2, 1), x.conj().as_strided((2,), (1,)), x.conj().imag,
+        x.conj().detach(), x.conj().data, x.conj().clone(), x.conj().t().contiguous(),
+        x.conj() + 1, -x.conj(), x.conj().to(m.complex128))],
+        ("any",), [((3, 4),)], [("complex64",)], grad=False),
     Row("copy_forms", lambda m, x: (m.view_copy(x, (-1,)), m.t_copy(x), m.permute_copy(x, (1, 0)),
                                     m.transpose_copy(x, 0, 1), m.select_copy(x, 0, 1),
                                     m.slice_copy(x, 1, 1, 3), m.narrow_copy(x, 0, 1, 2),
@@ -833,6 +842,20 @@ def test_nn_inplace_and_renorm_forms():
         assert getattr(ember, name)(xe, 0.5, False) is not None
         getattr(torch, name)(xt, 0.5, False)
         _same(xe, xt)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_random_draws_equal_torchs(dtype):
+    """rand/randn/normal_/uniform_ fill a complex tensor through its real view, as PyTorch's
+    do (the normal's variance split between the two parts)."""
+    for n in (3, 20):
+        for draw in (lambda m: m.rand(n, dtype=getattr(m, dtype)),
+                     lambda m: m.randn(n, dtype=getattr(m, dtype)),
+                     lambda m: m.empty(n, dtype=getattr(m, dtype)).normal_(0.5, 2.0),
+                     lambda m: m.empty(n, dtype=getattr(m, dtype)).uniform_(-1, 3)):
+            torch.manual_seed(3)
+            ember.manual_seed(3)
+            _same(draw(ember), draw(torch), rtol=1e-6)
 
 
 def test_conj_mark_survives_save_and_copy(tmp_path):

@@ -19,6 +19,8 @@ def make_view(op, x):
 
 
 def _link(x, out, op):
+    if out._dtype.is_complex and x.__dict__.get("_conj_bit", False):
+        out._conj_bit = True   # a view of a conjugate answers is_conj() as PyTorch's does
     if x._vc is None:
         x._vc = [0]
     out._vc = x._vc
