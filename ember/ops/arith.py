@@ -1,7 +1,11 @@
 """Elementwise arithmetic: + - * / // % **, comparisons, bitwise and logical operators."""
+from sys import getrefcount
+
 import numpy as np
 
 from .. import _dtype as D
+from .._tensor import Tensor
+from ._elide import MIN_ELEMENTS, elide
 from ._op import Op, as_tensor_like, is_tensor, promote, result_dtype, run, run2
 
 
@@ -153,6 +157,11 @@ def _out(result, out):
 
 
 def add(a, b, alpha=1, *, out=None):
+    if a.__class__ is Tensor and a._data.size >= MIN_ELEMENTS and out is None and alpha == 1:
+        refs = getrefcount(a)   # first, in a statement of its own: see _elide
+        r = elide(np.add, a, b, refs)
+        if r is not None:
+            return r
     if alpha != 1:
         b = b * alpha
     a, b = promote(a, b)
@@ -165,6 +174,11 @@ def _is_bool(x):
 
 
 def sub(a, b, alpha=1, *, out=None):
+    if a.__class__ is Tensor and a._data.size >= MIN_ELEMENTS and out is None and alpha == 1:
+        refs = getrefcount(a)
+        r = elide(np.subtract, a, b, refs)
+        if r is not None:
+            return r
     a0, b0 = a, b
     if alpha != 1:
         b = b * alpha
@@ -227,12 +241,23 @@ def rdiv(a, b):
 
 
 def mul(a, b, *, out=None):
+    if a.__class__ is Tensor and a._data.size >= MIN_ELEMENTS and out is None:
+        refs = getrefcount(a)
+        r = elide(np.multiply, a, b, refs)
+        if r is not None:
+            return r
     a, b = promote(a, b)
     r = run2(MulBackward0, a, b)
     return r if out is None else _out(r, out)
 
 
 def div(a, b, *, rounding_mode=None, out=None):
+    if a.__class__ is Tensor and a._data.size >= MIN_ELEMENTS and out is None \
+            and rounding_mode is None:
+        refs = getrefcount(a)
+        r = elide(np.true_divide, a, b, refs)
+        if r is not None:
+            return r
     return _out(_div(a, b, rounding_mode), out)
 
 
