@@ -257,3 +257,28 @@ def test_functional_jacobian_hessian():
         H = m.autograd.functional.hessian(fn, x)
         return J, H
     assert_same(f)
+
+
+def test_gradient_sums_leave_the_gradients_they_add_alone():
+    """The engine adds the gradients of a multiply-used input in place into a sum it owns;
+    the gradient tensors a backward returned (here one the user holds) stay untouched."""
+    held = ember.full((3,), 0.5)
+
+    class Same(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            return held
+
+    x = ember.ones(3, requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.clone()))
+    sum(Same.apply(x) for _ in range(4)).sum().backward()
+    assert held.tolist() == [0.5] * 3
+    assert x.grad.tolist() == [2.0] * 3 and seen[0].tolist() == [2.0] * 3
+    y = ember.ones((), requires_grad=True)          # 0-d sums stay arrays
+    (y * 1 + y * 2 + y * 3).backward()
+    assert y.grad.item() == 6.0 and y.grad.shape == ()

@@ -245,13 +245,21 @@ def _fit(grad, meta, node, i):
 
 
 def _sum(a, b, create_graph):
-    """Adds two gradients of one input (same shape and dtype); off the graph, on raw arrays."""
+    """Adds two gradients of one input (same shape and dtype). Off the graph the sum is a raw
+    array that only the engine holds, so the gradients that follow add into it in place (the
+    order of the additions stays PyTorch's); `_wrap_sums` makes it a tensor again."""
     if create_graph or a._dtype.itemsize == 2:   # recorded, or half precision that must round
         return a + b
     total = a._data + b._data
     if total.__class__ is not a._data.__class__:    # NumPy adds 0-d arrays into a scalar
         total = array_module(a._data).asarray(total)
-    return a._make(total, a._dtype)
+    return total
+
+
+def _wrap_sums(grads, Tensor):
+    for i, g in enumerate(grads):
+        if g is not None and not isinstance(g, Tensor):
+            grads[i] = Tensor._make(g)
 
 
 def _any_grad(grads):
@@ -321,6 +329,7 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
     else:
         need = None
 
+    owned = set()      # nodes with a gradient sum in their buffer that is a raw array
     prev = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
@@ -328,6 +337,8 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
         while ready:
             node = ready.pop()
             grads_in = buffers.pop(node, None)
+            if node in owned:
+                _wrap_sums(grads_in, Tensor)
             nf = node.next_functions
             if grads_in is None or need is not None and node not in need:
                 outs = ()
@@ -371,7 +382,15 @@ def run_backward(tensors, grads, retain_graph=False, create_graph=False, inputs=
                         buf = buffers[nxt] = [None] * nxt._n_outputs
                         buf[nr] = g
                     else:
-                        buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
+                        held = buf[nr]
+                        if held is None:
+                            buf[nr] = g
+                        elif isinstance(held, Tensor):
+                            held = buf[nr] = _sum(held, g, create_graph)
+                            if not isinstance(held, Tensor):
+                                owned.add(nxt)
+                        else:       # a sum only the engine holds: add in place
+                            held += g._data
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:
