@@ -167,13 +167,13 @@ def _not_tensor(fn):
     return op
 
 
-Tensor.__add__ = arith.add
+Tensor.__add__ = arith.add_operator
 Tensor.__radd__ = _r(arith.add)
-Tensor.__sub__ = arith.sub
+Tensor.__sub__ = arith.sub_operator
 Tensor.__rsub__ = arith.rsub
-Tensor.__mul__ = arith.mul
+Tensor.__mul__ = arith.mul_operator
 Tensor.__rmul__ = _r(arith.mul)
-Tensor.__truediv__ = arith.div
+Tensor.__truediv__ = arith.div_operator
 Tensor.__rtruediv__ = arith.rdiv
 Tensor.__floordiv__ = _not_tensor(arith.floor_divide)
 Tensor.__rfloordiv__ = _r(arith.floor_divide)

@@ -35,12 +35,12 @@ _NUMBERS = (bool, int, float, complex, np.generic)
 _getrefcount = sys.getrefcount
 
 
-def elide(ufunc, a, b, refs):
-    """``ufunc(a, b)`` computed into `a`'s buffer when `a` is a temporary nobody else can
-    see, else None. `refs` is a's reference count, taken by the op function (called by the
-    operator) in a statement of its own before anything else."""
+def elide(inplace, a, b, refs):
+    """``inplace(a, b)`` (``operator.iadd``, ...) on `a`'s array when `a` is a temporary
+    nobody else can see, as a new tensor; else None. `refs` is a's reference count, taken
+    by the operator function in a statement of its own before anything else."""
     if _reusable(a, b, refs):
-        return _compute_into(ufunc, a, b)
+        return _compute_into(inplace, a, b)
     return None
 
 
@@ -59,20 +59,18 @@ def _reusable(a, b, refs):
     # three: the tensor's slot, `arr`, getrefcount's argument
     if _getrefcount(arr) != 3 or arr.base is not None or not arr.flags.writeable:
         return False
-    caller = sys._getframe(3)     # _reusable <- elide <- add <- the code with the expression
+    caller = sys._getframe(3)     # _reusable <- elide <- add_operator <- the expression
     return caller.f_code.co_code[caller.f_lasti] in _OPERATORS
 
 
-def _compute_into(ufunc, a, b):
-    """``ufunc(a, b)`` written into `a`'s buffer, as a new tensor; None when `b` does not
-    broadcast into `a`'s shape."""
+def _compute_into(inplace, a, b):
     a, b = promote(a, b)
     arr, other = a._data, b._data
     if other.ndim > arr.ndim:
         return None
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            ufunc(arr, other, out=arr)
-    except ValueError:    # NumPy checks the shapes before it writes anything
+            arr = inplace(arr, other)
+    except ValueError:    # b does not broadcast into a's shape; checked before any write
         return None
     return wrap(arr, a._dtype)

@@ -146,24 +146,35 @@ def _record2(op, a, b, out):
     """`_record` unrolled for two inputs: the hot path of arithmetic with autograd. An input
     shaped and typed like the output gets the shared marker SAME instead of its own metadata
     (fewer objects per node to allocate, collect and free)."""
-    res = _output_of(op, out, a._dtype is _BF16 or b._dtype is _BF16)
-    shape, dt = res._data.shape, res._dtype
+    if out.__class__ is not _ndarray and isinstance(out, np.generic):
+        out = np.asarray(out)
+    res = _new(Tensor)
+    res._data = out
+    dt = res._dtype = _BY_NP[out.dtype]
+    if dt is _F32 and (a._dtype is _BF16 or b._dtype is _BF16):
+        out = res._data = _as_bf16(out)
+        dt = res._dtype = _BF16
+    res._rg = True
+    res.grad_fn = op
+    shape = out.shape
     if a._rg:
         fn = a.grad_fn
         ea = (fn, a._output_nr) if fn is not None else _leaf_edge(a)
         ma = SAME if a._dtype is dt and a._data.shape == shape else (a._data.shape, a._dtype)
     else:
-        ea = ma = None
+        ea, ma = _NO_EDGE, None
     if b._rg:
         fn = b.grad_fn
         eb = (fn, b._output_nr) if fn is not None else _leaf_edge(b)
         mb = SAME if b._dtype is dt and b._data.shape == shape else (b._data.shape, b._dtype)
     else:
-        eb = mb = None
-    op.next_functions = (ea or _NO_EDGE, eb or _NO_EDGE)
+        eb, mb = _NO_EDGE, None
+    op.next_functions = (ea, eb)
     op._in_meta = _BOTH_SAME if ma is SAME and mb is SAME else (ma, mb)
     if op.saved_inputs:
         op.save_for_backward(*op.to_save((a, b)))
+    if op.saves_output:
+        op.save_output(res)
     return res
 
 

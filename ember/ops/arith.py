@@ -1,27 +1,23 @@
 """Elementwise arithmetic: + - * / // % **, comparisons, bitwise and logical operators."""
+import operator
 from sys import getrefcount
 
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor
 from ._elide import MIN_ELEMENTS, elide
 from ._op import Op, as_tensor_like, is_tensor, promote, result_dtype, run, run2
 
 
 class AddBackward0(Op):
-    @staticmethod
-    def forward(a, b):
-        return a + b
+    forward = staticmethod(operator.add)    # a + b, without a Python frame
 
     def backward(self, g):
         return g, g
 
 
 class SubBackward0(Op):
-    @staticmethod
-    def forward(a, b):
-        return a - b
+    forward = staticmethod(operator.sub)    # a - b, without a Python frame
 
     def backward(self, g):
         return g, -g
@@ -34,9 +30,7 @@ class MulBackward0(Op):
         a, b = inputs  # each input's gradient needs only the other one
         return (a if b._rg else None, b if a._rg else None)
 
-    @staticmethod
-    def forward(a, b):
-        return a * b
+    forward = staticmethod(operator.mul)    # a * b, without a Python frame
 
     def backward(self, g):
         a, b = self.saved_tensors
@@ -157,11 +151,6 @@ def _out(result, out):
 
 
 def add(a, b, alpha=1, *, out=None):
-    if a.__class__ is Tensor and a._data.size >= MIN_ELEMENTS and out is None and alpha == 1:
-        refs = getrefcount(a)   # first, in a statement of its own: see _elide
-        r = elide(np.add, a, b, refs)
-        if r is not None:
-            return r
     if alpha != 1:
         b = b * alpha
     a, b = promote(a, b)
@@ -174,11 +163,6 @@ def _is_bool(x):
 
 
 def sub(a, b, alpha=1, *, out=None):
-    if a.__class__ is Tensor and a._data.size >= MIN_ELEMENTS and out is None and alpha == 1:
-        refs = getrefcount(a)
-        r = elide(np.subtract, a, b, refs)
-        if r is not None:
-            return r
     a0, b0 = a, b
     if alpha != 1:
         b = b * alpha
@@ -195,6 +179,51 @@ def _check_sub(promoted, a0, b0):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
+
+
+# --- the operators + - * / of a tensor: the functions above without alpha and out=, and
+# computed into the buffer of a large temporary left operand (see _elide). `refs` is taken
+# first, in a statement of its own, so that it counts what _elide expects.
+
+def add_operator(a, b):
+    if a._data.size >= MIN_ELEMENTS:
+        refs = getrefcount(a)
+        r = elide(operator.iadd, a, b, refs)
+        if r is not None:
+            return r
+    a, b = promote(a, b)
+    return run2(AddBackward0, a, b)
+
+
+def sub_operator(a, b):
+    if a._data.size >= MIN_ELEMENTS:
+        refs = getrefcount(a)
+        r = elide(operator.isub, a, b, refs)
+        if r is not None:
+            return r
+    a0, b0 = a, b
+    a, b = promote(a, b)
+    _check_sub(a, a0, b0)
+    return run2(SubBackward0, a, b)
+
+
+def mul_operator(a, b):
+    if a._data.size >= MIN_ELEMENTS:
+        refs = getrefcount(a)
+        r = elide(operator.imul, a, b, refs)
+        if r is not None:
+            return r
+    a, b = promote(a, b)
+    return run2(MulBackward0, a, b)
+
+
+def div_operator(a, b):
+    if a._data.size >= MIN_ELEMENTS:
+        refs = getrefcount(a)
+        r = elide(operator.itruediv, a, b, refs)
+        if r is not None:
+            return r
+    return _div(a, b, None)
 
 
 class RsubBackward0(Op):
@@ -241,23 +270,12 @@ def rdiv(a, b):
 
 
 def mul(a, b, *, out=None):
-    if a.__class__ is Tensor and a._data.size >= MIN_ELEMENTS and out is None:
-        refs = getrefcount(a)
-        r = elide(np.multiply, a, b, refs)
-        if r is not None:
-            return r
     a, b = promote(a, b)
     r = run2(MulBackward0, a, b)
     return r if out is None else _out(r, out)
 
 
 def div(a, b, *, rounding_mode=None, out=None):
-    if a.__class__ is Tensor and a._data.size >= MIN_ELEMENTS and out is None \
-            and rounding_mode is None:
-        refs = getrefcount(a)
-        r = elide(np.true_divide, a, b, refs)
-        if r is not None:
-            return r
     return _out(_div(a, b, rounding_mode), out)
 
 
