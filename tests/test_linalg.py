@@ -733,3 +733,18 @@ def test_value_only_gradients_with_repeated_spectrum():
         fn(ember, e).backward()
         fn(torch, t).backward()
         _close(e.grad, t.grad, 1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("k", [1, 3, 32, 500])
+def test_row_times_column_gives_torchs_bits(dtype, k):
+    """(1, k) @ (k, 1) with a row-major right operand: PyTorch adds the products in order
+    (the seeds' linear regression prints the result of 500 such steps)."""
+    rng = np.random.default_rng(k)
+    for _ in range(10):
+        a = rng.standard_normal((1, k)).astype(dtype)
+        b = rng.standard_normal((k, 1)).astype(dtype)
+        for left in (lambda m, x: m.from_numpy(x), lambda m, x: m.from_numpy(x.T.copy()).t()):
+            want = left(torch, a).mm(torch.from_numpy(b))
+            got = left(ember, a).mm(ember.from_numpy(b))
+            assert got.numpy().tobytes() == want.numpy().tobytes()

@@ -1,6 +1,7 @@
 """Matrix products: matmul and its named forms (mm, bmm, mv, dot, outer, addmm, ...)."""
 import numpy as np
 
+from .._device import array_module
 from ._op import Op, promote, run
 
 
@@ -19,6 +20,8 @@ class MatmulBackward(Op):
 
     def forward(self, a, b):
         self.node = _name(a, b)
+        if a.ndim == 2 and b.ndim == 2 and a.shape[0] == 1 and b.shape[1] == 1:
+            return _row_times_column(a, b)
         return np.matmul(a, b)
 
     def backward(self, g):
@@ -40,6 +43,18 @@ class MatmulBackward(Op):
 
     def name(self):
         return self.node
+
+
+def _row_times_column(a, b):
+    """(1, k) @ (k, 1). PyTorch's CPU kernels add the k products in order when `b` is laid out
+    by rows (not a transposed view); NumPy's BLAS adds them in SIMD lanes, which differs in
+    the last bits. A running sum gives PyTorch's bits (the seeds' linear regression prints
+    them after 500 steps)."""
+    k = a.shape[1]
+    if k < 3 or a.dtype.kind != "f" or a.itemsize < 4 or b.strides[1] != b.itemsize:
+        return np.matmul(a, b)
+    products = a[0] * b[:, 0]
+    return array_module(products).cumsum(products)[-1:].reshape(1, 1)
 
 
 def matmul(a, b, *, out=None):
