@@ -5,6 +5,7 @@ from sys import getrefcount
 import numpy as np
 
 from .. import _dtype as D
+from .._tensor import Tensor
 from ._elide import MIN_ELEMENTS, elide
 from ._op import Op, as_tensor_like, is_tensor, promote, result_dtype, run, run2
 
@@ -191,7 +192,8 @@ def add_operator(a, b):
         r = elide(operator.iadd, a, b, refs)
         if r is not None:
             return r
-    a, b = promote(a, b)
+    if not (isinstance(b, Tensor) and b._dtype is a._dtype):
+        a, b = promote(a, b)
     return run2(AddBackward0, a, b)
 
 
@@ -213,7 +215,8 @@ def mul_operator(a, b):
         r = elide(operator.imul, a, b, refs)
         if r is not None:
             return r
-    a, b = promote(a, b)
+    if not (isinstance(b, Tensor) and b._dtype is a._dtype):
+        a, b = promote(a, b)
     return run2(MulBackward0, a, b)
 
 
