@@ -454,7 +454,7 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec):
-        if self._data.ndim == 0:
+        if self._data.ndim == 0 and type(self) is Tensor:   # a Parameter prints as itself
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 

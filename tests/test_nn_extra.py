@@ -739,3 +739,15 @@ def test_function_and_optimizer_signatures():
             and not hasattr(enn.utils, n)] == []
     assert [n for n in dir(torch.optim) if not n.startswith("_")
             and inspect.isclass(getattr(torch.optim, n)) and not hasattr(ember.optim, n)] == []
+
+
+def test_uninitialized_parameter_refuses_shape_queries_like_torch():
+    for lib in (torch, ember):
+        for make in (lib.nn.parameter.UninitializedParameter, lib.nn.parameter.UninitializedBuffer):
+            u = make()
+            with pytest.raises(RuntimeError, match="shape of an uninitialized"):
+                u.shape
+            for query in (u.numel, u.dim):
+                with pytest.raises(ValueError, match="Attempted to use an uninitialized"):
+                    query()
+            assert tuple(u.size()) == (0,) and u.ndim == 1

@@ -203,6 +203,14 @@ def test_repr_param_groups_and_options():
     assert e_opt.defaults == t_opt.defaults
 
 
+def test_repr_with_a_tensor_lr_prints_a_float():
+    e_opt = eoptim.Adam([ember.zeros(2, requires_grad=True)], lr=ember.tensor(0.01))
+    t_opt = torch.optim.Adam([torch.zeros(2, requires_grad=True)], lr=torch.tensor(0.01))
+    assert repr(e_opt) == repr(t_opt)
+    for lib in (ember, torch):      # format() of a 0-d Parameter is its repr, not a number
+        assert f"{lib.nn.Parameter(lib.tensor(0.5))}".startswith("Parameter containing")
+
+
 def test_state_dict_roundtrip_from_torch():
     """A state dict written by PyTorch loads into ember and both continue identically."""
     for name, kwargs in [("Adam", dict(lr=0.05, amsgrad=True)), ("SGD", dict(momentum=0.9)),

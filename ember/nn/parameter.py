@@ -113,6 +113,31 @@ class UninitializedTensorMixin:
     def __reduce_ex__(self, proto):
         return (type(self), (self.requires_grad,))
 
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error usually "
+            "happens in `load_state_dict` when trying to load an uninitialized parameter into an "
+            "initialized one. Call `forward` to initialize the parameters before accessing their "
+            "attributes.")
+
+    def numel(self):
+        raise self._unusable("numel")
+
+    def dim(self):
+        raise self._unusable("dim")
+
+    def _unusable(self, method):
+        """PyTorch's error for computing with an uninitialized parameter (ember raises it for
+        the shape queries; ops on the empty placeholder fail on their own)."""
+        kind = type(self).__name__
+        return ValueError(
+            "Attempted to use an uninitialized %s in <method '%s' of 'torch._C.TensorBase' "
+            "objects>. This error happens when you are using a `LazyModule` or explicitly "
+            "manipulating `torch.nn.parameter.%s` objects. When using LazyModules Call `forward` "
+            "with a dummy batch to initialize the parameters before calling torch functions"
+            % ("parameter" if "Parameter" in kind else "buffer", method, kind))
+
 
 class UninitializedParameter(UninitializedTensorMixin, Parameter):
     """A parameter whose shape is not known yet (lazy modules)."""

@@ -170,7 +170,7 @@ class Optimizer:
             text += "\nParameter Group %d\n" % i
             for key in sorted(group.keys()):
                 if key != "params":
-                    text += "    %s: %s\n" % (key, group[key])
+                    text += f"    {key}: {group[key]}\n"   # format(): a 0-d tensor lr prints as a float
         return text + ")"
 
     # --- step hooks --------------------------------------------------------------------------
