@@ -18,6 +18,14 @@ def _xp(device):
     return np if device is None else module_for(as_device(device))
 
 
+def _placed(arr, device):
+    """A host-built array moved to `device` (the default device when None)."""
+    device = factory_device(device)
+    if device is None or as_device(device).type == "cpu":
+        return arr
+    return module_for(as_device(device)).asarray(arr)
+
+
 def _shape(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         size = tuple(size[0])
@@ -143,10 +151,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         with np.errstate(invalid="ignore", over="ignore"):
             arr = _to_array(data, dt) if isinstance(data, (list, tuple, Tensor)) else \
                 np.asarray(data).astype(dt.np)
-    device = factory_device(device)
-    if device is not None and as_device(device).type != "cpu":
-        arr = module_for(as_device(device)).asarray(arr)
-    return _finish(_make(arr, dt), requires_grad)
+    return _finish(_make(_placed(arr, device), dt), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -284,10 +289,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         arr = (start + np.arange(n, dtype=np.int64) * step).astype(dt.np) if isinstance(
             start, int) and isinstance(step, int) else np.floor(
             start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
-    device = factory_device(device)
-    if device is not None and as_device(device).type != "cpu":
-        arr = _xp(device).asarray(arr)
-    return _finish(_make(arr, dt), requires_grad, out)
+    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
 
 
 def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -320,7 +322,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         arr = _linspace_cast(start, end, steps, dt)
     else:
         arr = arr.astype(dt.np)
-    return _finish(_make(arr, dt), requires_grad, out)
+    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
 
 
 def _linspace_cast(start, end, steps, dt):
@@ -339,6 +341,6 @@ def _linspace_cast(start, end, steps, dt):
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     dt = _dt(dtype)
-    exps = linspace(start, end, steps, dtype=D.float64)._data
+    exps = linspace(start, end, steps, dtype=D.float64, device="cpu")._data
     arr = np.power(base, exps).astype(dt.np)
-    return _finish(_make(arr, dt), requires_grad, out)
+    return _finish(_make(_placed(arr, device), dt), requires_grad, out)

@@ -133,11 +133,16 @@ def module_for(dev):
 
 
 def array_module(arr):
-    """numpy for NumPy arrays, cupy for CuPy arrays."""
-    return np if type(arr).__module__.startswith("numpy") else _cupy()
+    """numpy for host arrays, cupy for CuPy's (recognised by the module of their type)."""
+    return _cupy() if type(arr).__module__.startswith("cupy") else np
+
+
+def strided_view(arr, shape, strides):
+    """A view of `arr` with the given shape and byte strides, on the array's own device."""
+    return array_module(arr).lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides))
 
 
 def device_of(arr):
-    if isinstance(arr, np.ndarray) or type(arr).__module__.startswith("numpy"):
+    if not type(arr).__module__.startswith("cupy"):
         return CPU
     return device("cuda", arr.device.id)

@@ -3,15 +3,9 @@ multinomial, poisson, uniform_, normal_, random_, ...), drawing from PyTorch-exa
 import numpy as np
 
 from . import _dtype as D
-from ._creation import _dt, _finish, _make, _shape, _xp
-from ._device import factory_device
+from ._creation import _dt, _finish, _make, _placed, _shape
 from ._tensor import Tensor
 from .random import gen
-
-
-def _on(arr, device):
-    device = factory_device(device)
-    return arr if device is None or str(device).startswith("cpu") else _xp(device).asarray(arr)
 
 
 def _float_dt(dtype, name):
@@ -26,7 +20,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     dt = _float_dt(dtype, "check_uniform_bounds")
     shape = _shape(size)
     arr = gen(generator).uniform(shape, np.float32 if dt is D.bfloat16 else dt.np)
-    return _finish(_make(_on(arr, device), dt), requires_grad, out)
+    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -34,7 +28,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     dt = _float_dt(dtype, "normal_kernel_cpu")
     shape = _shape(size)
     arr = gen(generator).normal(shape, np.float32 if dt is D.bfloat16 else dt.np)
-    return _finish(_make(_on(arr, device), dt), requires_grad, out)
+    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
@@ -49,7 +43,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     dt = D.to_dtype(dtype) if dtype is not None else D.int64
     shape = _shape((size,) if isinstance(size, int) else tuple(size))
     arr = gen(generator).random_(shape, dt.np, int(low), int(high))
-    return _finish(_make(_on(arr, device), dt), requires_grad, out)
+    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -58,7 +52,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
         raise RuntimeError("n must be non-negative, got%d" % n)
     dt = D.to_dtype(dtype) if dtype is not None else D.int64
     arr = gen(generator).randperm(int(n), dt.np)
-    return _finish(_make(_on(arr, device), dt), requires_grad, out)
+    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -98,7 +92,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         raise RuntimeError("normal expects std >= 0.0, but found std %g" % std)
     dt = _float_dt(dtype, "normal_kernel_cpu")
     arr = g.normal(_shape(size), dt.np, mean, std)
-    return _finish(_make(_on(arr, device), dt), requires_grad, out)
+    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):

@@ -378,7 +378,7 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        if not isinstance(self._data, np.ndarray):
+        if array_module(self._data) is not np:
             if not force:
                 raise TypeError("can't convert %s device type tensor to numpy. Use Tensor.cpu() "
                                 "to copy the tensor to host memory first." % self.device)

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from .._device import array_module
+from .._device import array_module, strided_view
 from ..autograd import grad_mode
 from ..ops._op import Op, is_tensor, run
 
@@ -65,7 +65,7 @@ def windows(xpad, geo):
     shape = xpad.shape[:2] + tuple(geo.out) + tuple(geo.k)
     strides = (st[:2] + tuple(st[2 + i] * geo.s[i] for i in range(nd))
                + tuple(st[2 + i] * geo.d[i] for i in range(nd)))
-    return array_module(xpad).lib.stride_tricks.as_strided(xpad, shape, strides)
+    return strided_view(xpad, shape, strides)
 
 
 def im2col(x, geo):
@@ -74,7 +74,7 @@ def im2col(x, geo):
     n, c = x.shape[:2]
     win = windows(_pad_zeros(x, geo.pads), geo)
     perm = (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd))
-    cols = np.ascontiguousarray(win.transpose(perm))
+    cols = array_module(win).ascontiguousarray(win.transpose(perm))
     g = geo.groups
     return cols.reshape(n, g, (c // g) * math.prod(geo.k), math.prod(geo.out))
 

@@ -37,9 +37,9 @@ def scatter_add_array(g, idx, in_shape, nd, unique=False):
     size = math.prod(in_shape[len(in_shape) - nd:])
     rows = math.prod(lead)
     idx = np.broadcast_to(idx, g.shape)
-    flat_idx = _flat(idx, nd).reshape(rows, -1) + (np.arange(rows) * size)[:, None]
-    gv = _flat(g, nd).reshape(rows, -1)
     xp = array_module(g)
+    flat_idx = _flat(idx, nd).reshape(rows, -1) + (xp.arange(rows) * size)[:, None]
+    gv = _flat(g, nd).reshape(rows, -1)
     if unique:
         out = xp.zeros(rows * size, dtype=g.dtype)
         out[flat_idx.ravel()] = gv.ravel()
@@ -234,7 +234,7 @@ class MaxPoolOp(Op):
         for i in range(nd):
             shape = [1] * (2 + nd)
             shape[2 + i] = geo.out[i]
-            start = start + ((np.arange(geo.out[i]) * geo.s[i] - geo.pads[i][0])
+            start = start + ((array_module(x).arange(geo.out[i]) * geo.s[i] - geo.pads[i][0])
                              * instride[i]).reshape(shape)
         flat += start
         if self.unbatched:

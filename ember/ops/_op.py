@@ -45,7 +45,11 @@ class Op(Node):
 
 def run(op, *inputs):
     """Runs `op` on tensors `inputs` and records it in the graph when needed."""
-    out = op.forward(*[t._data for t in inputs])
+    try:
+        out = op.forward(*[t._data for t in inputs])
+    except TypeError:
+        check_same_device(inputs)     # CuPy refuses host arrays with a TypeError
+        raise
     bf16 = _has_bf16(inputs)
     if _state.enabled:
         for t in inputs:
@@ -65,6 +69,9 @@ def run2(op, a, b):
         out = op.forward(a._data, b._data)
     except ValueError:
         raise broadcast_error(a._data.shape, b._data.shape) from None
+    except TypeError:
+        check_same_device((a, b))     # CuPy refuses host arrays with a TypeError
+        raise
     if _state.enabled and (a._rg or b._rg):
         return _record2(op() if op.__class__ is type else op, a, b, out)
     if out.__class__ is not _ndarray and isinstance(out, np.generic):
@@ -75,6 +82,18 @@ def run2(op, a, b):
     if dt is _F32 and (a._dtype is _BF16 or b._dtype is _BF16):
         t._data, t._dtype = _round_bf16(out), _BF16
     return t
+
+
+def check_same_device(tensors):
+    """PyTorch's RuntimeError when tensors of one op live on different devices."""
+    devices = []
+    for t in tensors:
+        d = t.device
+        if d not in devices:
+            devices.append(d)
+    if len(devices) > 1:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                           "two devices, %s and %s!" % (devices[0], devices[1])) from None
 
 
 def broadcast_error(sa, sb):
@@ -196,6 +215,11 @@ def _output_of(op, out, bf16):
 def _leaf_edge(t):
     acc = t._accumulator
     return acc._edge if acc is not None else edge_of(t)
+
+
+def as_0d(x):
+    """A reduction's result as an array: NumPy returns a scalar where CuPy returns a 0-d array."""
+    return np.asarray(x) if isinstance(x, np.generic) else x
 
 
 def wrap(arr, dtype=None):

@@ -78,7 +78,7 @@ class PowBackward0(Op):
         if e == 0.5:
             return np.sqrt(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.power(a, np.asarray(e, dtype=a.dtype)) if a.dtype.kind in "fc" else a ** e
+            return np.power(a, a.dtype.type(e)) if a.dtype.kind in "fc" else a ** e
 
     def backward(self, g):
         (a,) = self.saved_tensors

@@ -3,6 +3,7 @@ gradients of the view ops."""
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module
 from ._op import Op, is_tensor, run
 from ..autograd import grad_mode
 from . import _op
@@ -23,8 +24,7 @@ class Place(Op):
         self.shape, self.key = shape, key
 
     def forward(self, g):
-        out = np.zeros(self.shape, dtype=g.dtype) if isinstance(g, np.ndarray) else \
-            type(g)(self.shape, dtype=g.dtype) * 0
+        out = array_module(g).zeros(self.shape, dtype=g.dtype)
         out[self.key] = g
         return out
 
@@ -80,6 +80,9 @@ def convert_key(x, key):
             raise ValueError("step must be greater than zero")
         out.append(k)
     _check_bounds(x._data.shape, out)
+    xp = array_module(x._data)
+    if xp is not np:        # lists became host arrays: index a device array with device arrays
+        out = [xp.asarray(k) if type(k) is np.ndarray else k for k in out]
     return tuple(out), basic
 
 
@@ -143,7 +146,7 @@ class IndexPutAccumulate(Op):
         self.shape, self.key = shape, key
 
     def forward(self, g):
-        out = np.zeros(self.shape, dtype=g.dtype)
+        out = array_module(g).zeros(self.shape, dtype=g.dtype)
         np.add.at(out, self.key, g)
         return out
 

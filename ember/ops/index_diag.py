@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
-from ._op import Op, norm_dim, promote, run
+from .._device import strided_view
+from ._op import Op, as_0d, norm_dim, promote, run
 from .index_gather import _legacy, _out, _T
 
 
@@ -20,7 +21,7 @@ def diagonal_view(a, offset, d1, d2):
     keep = [k for k in range(a.ndim) if k not in (d1, d2)]
     shape = tuple(a.shape[k] for k in keep) + (length,)
     strides = tuple(sub.strides[k] for k in keep) + (sub.strides[d1] + sub.strides[d2],)
-    return np.lib.stride_tricks.as_strided(sub, shape, strides)
+    return strided_view(sub, shape, strides)
 
 
 # --- diag_embed / diag / diagflat -----------------------------------------------------------------
@@ -190,7 +191,7 @@ class TraceBackward0(Op):
     def forward(self, a):
         self.in_shape = a.shape
         dt = np.int64 if a.dtype.kind in "iub" else a.dtype
-        return np.asarray(np.trace(a, dtype=dt))
+        return as_0d(np.trace(a, dtype=dt))
 
     def backward(self, g):
         n = min(self.in_shape)

@@ -5,7 +5,7 @@ import collections
 import numpy as np
 
 from .. import _dtype as D
-from ._op import Op, is_tensor, norm_dim, run
+from ._op import Op, as_0d, is_tensor, norm_dim, run
 from .index_gather import _legacy, _out, _T
 from .reduce import RETURN_TYPES
 
@@ -72,7 +72,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     n = seq.shape[-1]
     if seq.ndim == 1 and n and not (_has_nan(seq) or _has_nan(vals)):
         res = np.searchsorted(seq, vals, side="right" if right else "left")
-        return _out(_T(np.asarray(res).astype(np.int32 if out_int32 else np.int64)), out)
+        return _out(_T(as_0d(res).astype(np.int32 if out_int32 else np.int64)), out)
     seq2 = seq.reshape(-1, n) if seq.size or n else seq.reshape(1, 0)
     vals2 = vals.reshape(seq2.shape[0], -1) if seq.ndim > 1 else vals.reshape(1, -1)
     if n == 0:

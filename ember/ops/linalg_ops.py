@@ -18,7 +18,7 @@ from ._linalg_kernels import LinAlgError  # noqa: F401  (re-exported)
 from ._linalg_kernels import (_LinAlgError, _batch_prefix, _cholesky_info, _first_failure,
                               _substitute, _tolerance, _tri, expm, lu_packed, raise_not_pd,
                               raise_singular_inv)
-from ._op import Op, run, wrap
+from ._op import Op, as_0d, run, wrap
 
 
 def return_type(name, fields):
@@ -95,7 +95,7 @@ class LinalgDetBackward0(Op):
     saves_output = True
 
     def forward(self, a):
-        return np.asarray(np.linalg.det(a))
+        return as_0d(np.linalg.det(a))
 
     def backward(self, g):
         (a,) = self.saved_tensors
@@ -123,7 +123,7 @@ class LinalgSlogdetBackward0(Op):
 
     def forward(self, a):
         sign, logabs = np.linalg.slogdet(a)
-        return np.asarray(sign), np.asarray(logabs)
+        return as_0d(sign), as_0d(logabs)
 
     def backward(self, gsign, glog):
         (a,) = self.saved_tensors
@@ -540,7 +540,7 @@ class LinalgVectorNormBackward0(Op):
         if p == 2 and x.dtype.kind == "f" and len(ax) == x.ndim and x.size:
             flat = x.reshape(-1)            # the common full 2-norm: one BLAS dot
             r = np.sqrt(np.dot(flat, flat))
-            return np.full((1,) * x.ndim if kd else (), r, dtype=x.dtype)
+            return as_0d(r).astype(x.dtype, copy=False).reshape((1,) * x.ndim if kd else ())
         a = np.abs(x)
         if a.size == 0 and p in (math.inf, -math.inf):
             raise RuntimeError("linalg.vector_norm cannot compute the %s norm on an empty tensor "

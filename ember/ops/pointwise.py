@@ -144,8 +144,8 @@ def clamp(x, min=None, max=None, *, out=None):
     dt = result_dtype(x, *[v for v in (min, max) if v is not None])
     if dt is not x._dtype:
         x = x.to(dt)
-    lo = np.asarray(min, dtype=dt.np) if min is not None else None
-    hi = np.asarray(max, dtype=dt.np) if max is not None else None
+    lo = dt.np.type(min) if min is not None else None     # NumPy scalars: fine on any device
+    hi = dt.np.type(max) if max is not None else None
     r = run(ClampBackward(lo, hi), x)
     if out is not None:
         from ._out import write_out
@@ -208,7 +208,7 @@ class MaskedFillBackward0(Op):
         self.mask, self.value = mask, value
 
     def forward(self, a):
-        return np.where(self.mask, np.asarray(self.value, dtype=a.dtype), a)
+        return np.where(self.mask, a.dtype.type(self.value), a)
 
     def backward(self, g):
         from .._tensor import Tensor

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._device import array_module
-from ._op import Op, norm_dim, norm_dims, run
+from ._op import Op, as_0d, norm_dim, norm_dims, run
 
 
 def _keep(g, in_shape, dims, keepdim):
@@ -35,8 +35,7 @@ class SumBackward0(Op):
     def forward(self, a):
         self.in_shape = a.shape
         out = np.sum(a, axis=self.dims, keepdims=self.keepdim, dtype=self.dtype.np)
-        return np.asarray(out) if not isinstance(out, np.ndarray) and isinstance(a, np.ndarray) \
-            else out
+        return as_0d(out)
 
     def backward(self, g):
         return _keep(g, self.in_shape, self.dims, self.keepdim).expand(self.in_shape)
@@ -94,7 +93,7 @@ class MeanBackward0(Op):
     def forward(self, a):
         self.in_shape = a.shape
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(np.mean(a, axis=self.dims, keepdims=self.keepdim))
+            return as_0d(np.mean(a, axis=self.dims, keepdims=self.keepdim))
 
     def backward(self, g):
         n = int(np.prod([self.in_shape[d] for d in self.dims]))
@@ -128,7 +127,7 @@ class ProdBackward0(Op):
         self.dim, self.keepdim, self.dtype = dim, keepdim, dtype
 
     def forward(self, a):
-        return np.asarray(np.prod(a, axis=self.dim, keepdims=self.keepdim, dtype=self.dtype.np))
+        return as_0d(np.prod(a, axis=self.dim, keepdims=self.keepdim, dtype=self.dtype.np))
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -237,7 +236,7 @@ class VarBackward0(Op):
             sq = (d * np.conj(d)).real if a.dtype.kind == "c" else d * d
             v = np.sum(sq, axis=self.dims, keepdims=self.keepdim) / builtins.max(n - self.c, 0)
             out = np.sqrt(v) if self.root else v
-        return np.asarray(out, dtype=a.real.dtype if a.dtype.kind == "c" else a.dtype)
+        return as_0d(out).astype(a.real.dtype if a.dtype.kind == "c" else a.dtype, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -319,7 +318,7 @@ class MaxAllBackward(Op):
         if a.size == 0:
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() "
                                "== 0. Specify the reduction dim with the 'dim' argument.")
-        return np.asarray(np.max(a) if self.is_max else np.min(a))
+        return as_0d(np.max(a) if self.is_max else np.min(a))
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -397,7 +396,7 @@ class Amax(Op):
 
     def forward(self, a):
         f = np.max if self.is_max else np.min
-        return np.asarray(f(a, axis=self.dims, keepdims=self.keepdim))
+        return as_0d(f(a, axis=self.dims, keepdims=self.keepdim))
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -432,9 +431,9 @@ class ArgReduce(Op):
     def forward(self, a):
         f = np.argmax if self.is_max else np.argmin
         if self.dim is None:
-            r = np.asarray(f(a.reshape(-1)))
+            r = as_0d(f(a.reshape(-1)))
             return r.reshape((1,) * a.ndim) if self.keepdim else r
-        return np.asarray(f(a, axis=self.dim, keepdims=self.keepdim)).astype(np.int64)
+        return as_0d(f(a, axis=self.dim, keepdims=self.keepdim)).astype(np.int64)
 
 
 def argmax(x, dim=None, keepdim=False):
@@ -452,7 +451,7 @@ class BoolReduce(Op):
         self.dims, self.keepdim, self.fn = dims, keepdim, fn
 
     def forward(self, a):
-        return np.asarray(self.fn(a, axis=self.dims, keepdims=self.keepdim))
+        return as_0d(self.fn(a, axis=self.dims, keepdims=self.keepdim))
 
 
 def all(x, dim=None, keepdim=False):

@@ -1,7 +1,8 @@
 """Order statistics: median, nanmedian, mode, quantile, nanquantile."""
 import numpy as np
 
-from ._op import Op, is_tensor, norm_dim, run, wrap as _T
+from .._device import array_module
+from ._op import Op, as_0d, is_tensor, norm_dim, run, wrap as _T
 from .reduce import RETURN_TYPES
 
 
@@ -27,16 +28,15 @@ class MedianBackward0(Op):
     def forward(self, a):
         flat = a.reshape(-1)
         if flat.size == 0:
-            return np.asarray(np.nan, dtype=a.dtype) if a.dtype.kind == "f" else \
-                np.zeros((), dtype=a.dtype)
+            return array_module(a).full((), np.nan if a.dtype.kind == "f" else 0, a.dtype)
         if flat.dtype.kind in "fc":
             nans = np.isnan(flat)
             if nans.any():
                 if not self.ignore_nan or nans.all():
-                    return np.asarray(np.nan, dtype=a.dtype)
+                    return array_module(a).full((), np.nan, a.dtype)
                 flat = flat[~nans]
         k = (flat.size - 1) // 2
-        return np.asarray(np.partition(flat, k)[k])
+        return as_0d(np.partition(flat, k)[k])
 
     def backward(self, g):
         (x,) = self.saved_tensors

@@ -6,7 +6,7 @@ the first one in (stable) sorted order is kept. None of these is differentiable.
 import numpy as np
 
 from .. import _dtype as D
-from ._op import is_tensor, norm_dim, result_dtype, wrap as _T
+from ._op import as_0d, is_tensor, norm_dim, result_dtype, wrap as _T
 
 
 def _result(values, inverse, counts, return_inverse, return_counts):
@@ -131,4 +131,4 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     t = test_elements._data if is_tensor(test_elements) else np.asarray(test_elements)
     r = np.isin(e.astype(dt.np, copy=False), t.astype(dt.np, copy=False).reshape(-1),
                 assume_unique=False, invert=invert)
-    return _T(np.asarray(r))
+    return _T(as_0d(r))

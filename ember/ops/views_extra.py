@@ -7,6 +7,7 @@ its values, and marks the result so that ``is_conj()`` answers as PyTorch's does
 import numpy as np
 
 from .. import _dtype as D
+from .._device import strided_view
 from ._op import Op, run
 from . import views
 from .pointwise import CloneBackward0
@@ -85,8 +86,7 @@ def adjoint(input):
 class ViewAsRealBackward0(ViewOp):
     def forward(self, a):
         re = a.real
-        return np.lib.stride_tricks.as_strided(re, shape=a.shape + (2,),
-                                               strides=re.strides + (re.itemsize,))
+        return strided_view(re, a.shape + (2,), re.strides + (re.itemsize,))
 
     def backward(self, g):
         return view_as_complex(g.contiguous())
