@@ -110,7 +110,7 @@ def convt_array(y, w, geo):
     wm = w.reshape(g, o // g, -1)
     cols = np.matmul(wm.transpose(0, 2, 1), ym)        # (N, G, C/G * K, L)
     cols = cols.reshape((n, c) + tuple(geo.k) + tuple(geo.out))
-    return np.ascontiguousarray(col2im(cols, geo, n, c))
+    return array_module(cols).ascontiguousarray(col2im(cols, geo, n, c))
 
 
 def convw_array(x, gy, geo, wshape, cols=None):

@@ -44,8 +44,9 @@ class TakeDims(Op):
     def forward(self, x):
         self.in_shape = x.shape
         lead = x.ndim - len(self.idxs)
+        xp = array_module(x)
         for i, idx in enumerate(self.idxs):
-            x = np.take(x, idx, axis=lead + i)
+            x = xp.take(x, xp.asarray(idx), axis=lead + i)
         return x
 
     def backward(self, g):

@@ -359,7 +359,7 @@ class AvgPoolOp(Op):
         if x.dtype.kind in "iu":    # integer division truncates toward zero, as in C++
             div = self.div.astype(out.dtype)
             return np.sign(out) * (np.abs(out) // div)
-        out /= self.div
+        out /= array_module(out).asarray(self.div)
         return out
 
     def backward(self, g):
@@ -466,8 +466,9 @@ class SeparableLinear(Op):
         self.mats, self.node = mats, node
 
     def forward(self, x):
-        mats = [None if m is None else m.astype(x.dtype, copy=False) for m in self.mats]
-        return np.ascontiguousarray(apply_mats(x, mats))
+        xp = array_module(x)
+        mats = [None if m is None else xp.asarray(m, dtype=x.dtype) for m in self.mats]
+        return xp.ascontiguousarray(apply_mats(x, mats))
 
     def backward(self, g):
         return run(SeparableLinear([None if m is None else m.T for m in self.mats],

@@ -115,7 +115,7 @@ class ScalarPowBackward(Op):
         self.base = base
 
     def forward(self, b):
-        base = np.asarray(self.base, dtype=b.dtype)
+        base = b.dtype.type(self.base)     # a NumPy scalar: fine beside arrays of any device
         if b.dtype.kind in "iu":
             return _int_power(base, b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
