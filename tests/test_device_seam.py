@@ -134,9 +134,10 @@ CASES = {
                                   F.pad(ember.randn(1, 1, 3, 3, device=d), (1, 1, 1, 1))]),
     "convT_gru_attention": lambda d: _model_step(d, lambda: ember.nn.ConvTranspose2d(1, 2, 3), (1, 1, 4, 4), lambda o, d: ember.zeros_like(o))
     + _model_step(d, lambda: ember.nn.GRU(3, 2), (2, 1, 3), lambda o, d: ember.zeros_like(o)),
-    "sgd": lambda d: _opt_step(d, "SGD"),
-    "adam": lambda d: _opt_step(d, "Adam"),
 }
+for _name in ("SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta",
+              "Rprop", "ASGD", "Adafactor"):
+    CASES["optim_" + _name] = lambda d, _name=_name: _opt_step(d, _name)
 
 
 @pytest.mark.parametrize("row", [r for r in OPS_TABLE if r[0] not in SPECIAL],

@@ -9,6 +9,7 @@ scaling the update before adding it, as PyTorch's foreach form does.
 """
 import numpy as np
 
+from .._device import array_module
 from .._functions import finfo
 from . import _kernels as K
 from ._common import steps_to_tensors
@@ -61,11 +62,12 @@ class Adafactor(Optimizer):
             if len(state) == 0:
                 state["step"] = _step_tensor()
                 g = p.grad._data
+                xp = array_module(g)
                 if g.ndim > 1:
-                    state["row_var"] = K.new_tensor(np.zeros(g.shape[:-1] + (1,), g.dtype),
+                    state["row_var"] = K.new_tensor(xp.zeros(g.shape[:-1] + (1,), g.dtype),
                                                     p.grad._dtype)
                     state["col_var"] = K.new_tensor(
-                        np.zeros(g.shape[:-2] + (1,) + g.shape[-1:], g.dtype), p.grad._dtype)
+                        xp.zeros(g.shape[:-2] + (1,) + g.shape[-1:], g.dtype), p.grad._dtype)
                 else:
                     state["variance"] = K.zeros_state(p.grad)
             row_vars.append(state.get("row_var", None))
