@@ -2,11 +2,13 @@
 (`_fake_cupy`), whose arrays refuse to meet NumPy arrays. Every case runs on 'cuda' and on
 'cpu'; on 'cuda' every result and gradient must stay a device array, and the values must
 equal the CPU run."""
+import io
+import sys
+
 import numpy as np
 import pytest
 
 import ember
-import ember._device as device_module
 
 from _fake_cupy import make_module, ndarray as FakeArray
 from test_ops_table import ROWS as OPS_TABLE
@@ -16,8 +18,9 @@ SPECIAL = {"erf", "erfc", "erfinv", "lgamma", "digamma"}
 
 @pytest.fixture
 def fake_gpu(monkeypatch):
+    """`import cupy` finds the stand-in for the duration of a test."""
     fake = make_module()
-    monkeypatch.setattr(device_module, "_cupy", lambda: fake)
+    monkeypatch.setitem(sys.modules, "cupy", fake)
     assert ember.cuda.is_available()
     return fake
 
@@ -232,3 +235,22 @@ def test_default_device_builds_there(fake_gpu):
     assert str(t.device) == "cuda:0" and type(t._data) is FakeArray
     assert str(layer.weight.device) == "cuda:0"
     assert ember.zeros(2).device.type == "cpu"
+
+
+def test_save_and_load_device_tensors(fake_gpu):
+    """Storages are saved tagged 'cuda:0', as PyTorch tags them, and come back on the device
+    (or on the CPU with map_location)."""
+    import copy
+    import zipfile
+    state = ember.nn.Linear(3, 2).cuda().state_dict()
+    buf = io.BytesIO()
+    ember.save(state, buf)
+    pickled = zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("archive/data.pkl")
+    assert b"cuda:0" in pickled
+    for where, kind in ((None, FakeArray), ("cpu", np.ndarray)):
+        buf.seek(0)
+        back = ember.load(buf, map_location=where)
+        for k, v in back.items():
+            assert type(v._data) is kind
+            np.testing.assert_array_equal(v.cpu().numpy(), state[k].cpu().numpy())
+    assert type(copy.deepcopy(state["weight"])._data) is FakeArray
