@@ -142,7 +142,8 @@ class UnsqueezeBackward0(ViewOp):
         self.dim = dim
 
     def forward(self, a):
-        return np.expand_dims(a, self.dim)
+        key = (slice(None),) * self.dim + (None,)
+        return with_new_axis_strides(a, np.expand_dims(a, self.dim), key)
 
     def backward(self, g):
         return g.squeeze(self.dim)
@@ -260,7 +261,8 @@ class IndexViewOp(ViewOp):
 
     def forward(self, a):
         self.in_shape = a.shape
-        return a[self.np_key]
+        out = a[self.np_key]
+        return with_new_axis_strides(a, out, self.key) if None in self.key else out
 
     def backward(self, g):
         from .index import place
@@ -281,6 +283,31 @@ class IndexViewOp(ViewOp):
             if isinstance(k, slice) and k != slice(None):
                 return "SliceBackward0"
         return "AliasBackward0"
+
+
+def with_new_axis_strides(a, out, key):
+    """`out` (``a[key]`` for a basic key) with PyTorch's strides on the axes None inserted:
+    PyTorch unsqueezes before the next input dim d, giving it size[d] * stride[d] (1 at the
+    end). NumPy gives new axes stride 0; only ``stride()`` can tell, so only it changes."""
+    real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    wanted = []
+    d = pos = 0
+    for k in key:
+        if k is Ellipsis:
+            skip = a.ndim - real
+            d, pos = d + skip, pos + skip
+        elif k is None:
+            wanted.append((pos, a.shape[d] * a.strides[d] if d < a.ndim else a.itemsize))
+            pos += 1
+        else:
+            d += 1
+            pos += not isinstance(k, int)
+    strides = list(out.strides)
+    for p, s in wanted:
+        strides[p] = s
+    if tuple(strides) == out.strides:
+        return out
+    return strided_view(out, out.shape, strides)
 
 
 def basic_index(x, key):
