@@ -26,11 +26,17 @@ def real(a):
     return a
 
 
-def _fma32(a, b, c):
+def _fma32(a, b, c, out=None):
     """a + b * c for float32 arrays rounded once, as PyTorch's CPU kernels compute it with a
     fused multiply-add: in float64 the product is exact and the sum rounds twice only in
-    ties too rare to matter."""
-    return (a.astype(np.float64) + np.float64(b) * c.astype(np.float64)).astype(np.float32)
+    ties too rare to matter. Written into `out` when given (it may be `a`)."""
+    t = c.astype(np.float64)
+    t *= b
+    t += a
+    if out is None:
+        return t.astype(np.float32)
+    out[...] = t
+    return out
 
 
 def add_(a, b, alpha=1):
@@ -38,7 +44,7 @@ def add_(a, b, alpha=1):
     if alpha == 1:
         a += b
     elif a.dtype == np.float32:
-        a[...] = _fma32(a, np.float32(alpha), b)
+        _fma32(a, np.float32(alpha), b, out=a)
     else:
         a += b * alpha
     return a
@@ -57,7 +63,7 @@ def addcmul_(a, t1, t2, value=1):
     """``a.addcmul_(t1, t2, value=value)``."""
     tmp = t1 * value
     if a.dtype == np.float32:
-        a[...] = _fma32(a, np.float32(1), tmp.astype(np.float64) * t2)
+        _fma32(a, np.float32(1), tmp.astype(np.float64) * t2, out=a)
         return a
     tmp *= t2
     a += tmp
@@ -77,9 +83,9 @@ def lerp_(a, b, w):
     diff = b - a
     if a.dtype == np.float32:       # one fused multiply-add, as PyTorch's kernel
         if abs(w) < 0.5:
-            a[...] = _fma32(a, np.float32(w), diff)
+            _fma32(a, np.float32(w), diff, out=a)
         else:
-            a[...] = _fma32(b, -(np.float32(1) - np.float32(w)), diff)
+            _fma32(b, -(np.float32(1) - np.float32(w)), diff, out=a)
     elif abs(w) < 0.5:
         diff *= w
         a += diff
