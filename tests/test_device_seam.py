@@ -158,6 +158,58 @@ def test_elementwise_table_on_the_device(fake_gpu, row):
         assert all(type(a.grad._data) is FakeArray for a in args)
 
 
+def _r(*shape):
+    return ember.randn(*shape, device="cuda", requires_grad=True)
+
+
+def _t(values):
+    return ember.tensor(values, device="cuda")
+
+
+NN_CASES = {
+    "activations": lambda: F.elu(_r(5)) + F.selu(_r(5)) + F.softplus(_r(5)) + F.mish(_r(5))
+    + F.hardswish(_r(5)) + F.logsigmoid(_r(5)) + F.leaky_relu(_r(5)) + F.hardtanh(_r(5)),
+    "glu_softmin_prelu": lambda: F.glu(_r(3, 8)) + F.softmin(_r(3, 4), 1)
+    + ember.nn.PReLU().to("cuda")(_r(3, 4)),
+    "losses": lambda: F.l1_loss(_r(5), _r(5)) + F.huber_loss(_r(5), _r(5))
+    + F.kl_div(_r(3, 4).log_softmax(1), _r(3, 4).softmax(1), reduction="batchmean")
+    + F.binary_cross_entropy(_r(4).sigmoid(), ember.rand(4, device="cuda"))
+    + F.cross_entropy(_r(3, 4), _t([0, 1, 3]), label_smoothing=0.1)
+    + F.cross_entropy(_r(3, 4), ember.rand(3, 4, device="cuda").softmax(1))
+    + F.nll_loss(_r(3, 4), _t([0, -100, 3]))
+    + F.margin_ranking_loss(_r(4), _r(4), _t([1.0, -1, 1, 1]))
+    + F.cosine_embedding_loss(_r(3, 4), _r(3, 4), _t([1.0, -1, 1]))
+    + F.triplet_margin_loss(_r(3, 4), _r(3, 4), _r(3, 4)),
+    "similarity_norms": lambda: F.cosine_similarity(_r(3, 4), _r(3, 4)).sum()
+    + F.pdist(_r(4, 3)).sum() + F.normalize(_r(3, 4)).sum() + F.layer_norm(_r(3, 4), (4,)).sum()
+    + F.group_norm(_r(2, 4, 3), 2).sum() + F.instance_norm(_r(2, 3, 5)).sum()
+    + F.local_response_norm(_r(1, 4, 3, 3), 2).sum(),
+    "embedding_onehot_fold": lambda: F.embedding_bag(_t([1, 2, 4, 3]), _r(5, 3), _t([0, 2])).sum()
+    + F.one_hot(_t([0, 2, 1])).sum() + F.unfold(_r(1, 2, 4, 4), 2).sum()
+    + F.fold(_r(1, 8, 9), (4, 4), 2).sum(),
+    "convs_pools": lambda: F.conv1d(_r(1, 2, 8), _r(3, 2, 3), stride=2, padding=1).sum()
+    + F.conv3d(_r(1, 1, 4, 4, 4), _r(2, 1, 2, 2, 2)).sum() + F.max_pool1d(_r(1, 2, 8), 2).sum()
+    + F.avg_pool3d(_r(1, 1, 4, 4, 4), 2).sum() + F.adaptive_max_pool2d(_r(1, 1, 5, 5), 2).sum()
+    + F.interpolate(_r(1, 1, 3, 3), size=(5, 5), mode="bilinear", align_corners=False).sum()
+    + F.pad(_r(1, 1, 4, 4), (1, 1, 1, 1), mode="reflect").sum(),
+    "attention": lambda: F.scaled_dot_product_attention(_r(1, 2, 3, 4), _r(1, 2, 3, 4),
+                                                        _r(1, 2, 3, 4)).sum()
+    + ember.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0).to("cuda")(_r(3, 1, 4)).sum(),
+    "init": lambda: ember.nn.init.kaiming_uniform_(ember.empty(3, 4, device="cuda")).sum()
+    + ember.nn.init.trunc_normal_(ember.empty(3, 4, device="cuda")).sum()
+    + ember.nn.init.orthogonal_(ember.empty(3, 4, device="cuda")).sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(NN_CASES))
+def test_nn_functions_stay_on_the_device(fake_gpu, name):
+    ember.manual_seed(0)
+    out = NN_CASES[name]()
+    assert type(out._data) is FakeArray
+    if out.requires_grad:
+        out.float().sum().backward()
+
+
 def _set(t):
     t[0] = 1.0
     t[1:, ::2] = ember.arange(4.0, device=t.device).view(2, 2)
@@ -202,12 +254,15 @@ def test_runs_on_the_device_with_cpu_values(fake_gpu, name):
 
 
 # Not on the seam yet: the tie-exact selections (unique, topk) replay PyTorch's CPU
-# algorithms on host arrays; erf, lgamma and friends are ember's own NumPy kernels.
+# algorithms on host arrays; erf, lgamma and friends are ember's own NumPy kernels; so are
+# ctc_loss's recursion and grid_sample's, pixel_shuffle and lp_pool's, and packed sequences'
+# bookkeeping.
 HOST_ONLY = {
     "unique": lambda: ember.unique(ember.tensor([3, 1, 3], device="cuda")),
     "topk_indices": lambda: ember.randn(6, device="cuda").topk(2).indices,
     "erf": lambda: ember.randn(3, device="cuda").erf(),     # ember's own special-function
     "lgamma": lambda: ember.rand(3, device="cuda").lgamma(),  # kernels (no cupyx.scipy yet)
+    "pixel_shuffle": lambda: F.pixel_shuffle(ember.randn(1, 4, 2, 2, device="cuda"), 2),
 }
 
 

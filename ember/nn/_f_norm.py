@@ -378,11 +378,11 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     parts = []
     if before:
         pad_shape[1] = before
-        parts.append(zeros(pad_shape, dtype=input.dtype))
+        parts.append(zeros(pad_shape, dtype=input.dtype, device=input.device))
     parts.append(sq)
     if after:
         pad_shape[1] = after
-        parts.append(zeros(pad_shape, dtype=input.dtype))
+        parts.append(zeros(pad_shape, dtype=input.dtype, device=input.device))
     padded = cat(parts, 1) if len(parts) > 1 else sq
     window = padded.narrow(1, 0, c)
     for i in range(1, size):

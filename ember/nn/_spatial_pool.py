@@ -376,7 +376,8 @@ class AvgPoolAdjoint(Op):
     def forward(self, g):
         if g.ndim == self.nd + 1:
             return self.forward(g[None])[0]
-        return window_spread(g / self.div, self.geo).astype(g.dtype, copy=False)
+        div = array_module(g).asarray(self.div)
+        return window_spread(g / div, self.geo).astype(g.dtype, copy=False)
 
     def backward(self, gg):
         return run(AvgPoolOp(self.geo, self.div, self.nd), gg)
@@ -563,9 +564,11 @@ class AdaptiveMaxOp(Op):
         xf = _flat(x, nd)
         cand = xf[..., table]
         arg = cand.argmax(-1)[..., None]
-        vals = np.ascontiguousarray(np.take_along_axis(cand, arg, -1)[..., 0])
-        idx = np.ascontiguousarray(
-            np.take_along_axis(np.broadcast_to(table, cand.shape), arg, -1)[..., 0])
+        xp = array_module(x)
+        table = xp.asarray(table)
+        vals = xp.ascontiguousarray(xp.take_along_axis(cand, arg, -1)[..., 0])
+        idx = xp.ascontiguousarray(
+            xp.take_along_axis(xp.broadcast_to(table, cand.shape), arg, -1)[..., 0])
         self.in_shape, self.idx = x.shape, idx
         return vals, idx
 

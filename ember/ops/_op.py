@@ -272,10 +272,12 @@ def as_tensor_like(x, ref, dtype=None):
     """`x` as a tensor on `ref`'s device (Python scalars become 0-d tensors)."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, np.ndarray) or isinstance(x, np.generic):
+    if isinstance(x, np.ndarray):
         return Tensor._make(np.asarray(x))
-    dt = dtype or D.scalar_dtype(x)
     xp = ref._xp if isinstance(ref, Tensor) else np
+    if isinstance(x, np.generic):       # a NumPy scalar goes where ref is, like a number
+        return Tensor._make(xp.asarray(x))
+    dt = dtype or D.scalar_dtype(x)
     try:
         arr = xp.asarray(x, dtype=dt.np)
     except OverflowError:  # PyTorch wraps out-of-range integers (uint8 + 300)
