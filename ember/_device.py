@@ -137,6 +137,29 @@ def array_module(arr):
     return _cupy() if type(arr).__module__.startswith("cupy") else np
 
 
+def on_host(kernel):
+    """`kernel`, written for NumPy only, made to accept device arrays: they are copied to the
+    host, and the arrays it returns are copied back to the device of the first of them. For
+    host arrays it is `kernel` itself, plus one check."""
+    def call(*args, **kwargs):
+        for a in args:
+            if type(a).__module__.startswith("cupy"):
+                xp = array_module(a)
+                host = [x.get() if type(x).__module__.startswith("cupy") else x for x in args]
+                return _to_module(kernel(*host, **kwargs), xp)
+        return kernel(*args, **kwargs)
+    call.__name__, call.__doc__ = kernel.__name__, kernel.__doc__
+    return call
+
+
+def _to_module(result, xp):
+    if isinstance(result, tuple):
+        return tuple(_to_module(r, xp) for r in result)
+    if isinstance(result, (np.ndarray, np.generic)):
+        return xp.asarray(result)
+    return result
+
+
 def strided_view(arr, shape, strides):
     """A view of `arr` with the given shape and byte strides, on the array's own device."""
     return array_module(arr).lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides))

@@ -13,7 +13,6 @@ import ember
 from _fake_cupy import make_module, ndarray as FakeArray
 from test_ops_table import ROWS as OPS_TABLE
 
-SPECIAL = {"erf", "erfc", "erfinv", "lgamma", "digamma"}
 
 
 @pytest.fixture
@@ -85,6 +84,14 @@ CASES = {
     "cumsum_logsumexp": _seeded(lambda d: [ember.randn(5, device=d).cumsum(0), ember.randn(2, 3, device=d).logsumexp(1)]),
     "norm_median": _seeded(lambda d: [ember.randn(5, device=d).norm(), ember.randn(5, device=d).median()]),
     "sort": _seeded(lambda d: list(ember.sort(ember.randn(5, device=d)))),
+    # PyTorch's tie order is replayed by NumPy-only kernels, run on the host through on_host
+    "host_kernels": _seeded(lambda d: list(ember.randn(6, device=d).topk(2))
+                            + list(ember.unique(ember.tensor([3, 1, 3], device=d),
+                                                return_inverse=True, return_counts=True))
+                            + [ember.randn(4, device=d).erf(), ember.rand(4, device=d).lgamma(),
+                               ember.rand(4, device=d).digamma()]),
+    "grad_host_kernels": _grad_of(lambda x: x.topk(2, 1).values + x[:, :2].erf()
+                                  + x[:, 2:].abs().lgamma(), 3, 4),
     "getitem": lambda d: [ember.arange(12.0, device=d).view(3, 4)[1:, ::2], ember.arange(6.0, device=d)[None, ..., 2]],
     "advanced_index": lambda d: ember.arange(12.0, device=d).view(3, 4)[ember.tensor([0, 2], device=d), 1:],
     "mask": lambda d: ember.arange(6.0, device=d)[ember.arange(6.0, device=d) > 2],
@@ -143,8 +150,7 @@ for _name in ("SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Ad
     CASES["optim_" + _name] = lambda d, _name=_name: _opt_step(d, _name)
 
 
-@pytest.mark.parametrize("row", [r for r in OPS_TABLE if r[0] not in SPECIAL],
-                         ids=[r[0] for r in OPS_TABLE if r[0] not in SPECIAL])
+@pytest.mark.parametrize("row", OPS_TABLE, ids=[r[0] for r in OPS_TABLE])
 def test_elementwise_table_on_the_device(fake_gpu, row):
     """Every row of tests/test_ops_table.py: forward and gradients stay on the device."""
     name, domain, arity = row
@@ -253,15 +259,9 @@ def test_runs_on_the_device_with_cpu_values(fake_gpu, name):
                                    atol=1e-7)
 
 
-# Not on the seam yet: the tie-exact selections (unique, topk) replay PyTorch's CPU
-# algorithms on host arrays; erf, lgamma and friends are ember's own NumPy kernels; so are
-# ctc_loss's recursion and grid_sample's, pixel_shuffle and lp_pool's, and packed sequences'
-# bookkeeping.
+# Not on the seam yet: ctc_loss's recursion, grid_sample, pixel_shuffle, lp_pool and packed
+# sequences' bookkeeping build host arrays.
 HOST_ONLY = {
-    "unique": lambda: ember.unique(ember.tensor([3, 1, 3], device="cuda")),
-    "topk_indices": lambda: ember.randn(6, device="cuda").topk(2).indices,
-    "erf": lambda: ember.randn(3, device="cuda").erf(),     # ember's own special-function
-    "lgamma": lambda: ember.rand(3, device="cuda").lgamma(),  # kernels (no cupyx.scipy yet)
     "pixel_shuffle": lambda: F.pixel_shuffle(ember.randn(1, 4, 2, 2, device="cuda"), 2),
 }
 

@@ -6,6 +6,7 @@ the first one in (stable) sorted order is kept. None of these is differentiable.
 import numpy as np
 
 from .. import _dtype as D
+from .._device import on_host
 from ._op import as_0d, is_tensor, norm_dim, result_dtype, wrap as _T
 
 
@@ -88,7 +89,13 @@ def _nan_slice_order(rows):
 
 
 def _unique(input, return_inverse, return_counts, dim, consecutive):
-    a = input._data
+    vals, inv, counts = _unique_arrays(input._data, dim, consecutive)
+    return _result(_T(vals), _T(inv), _T(counts), return_inverse, return_counts)
+
+
+@on_host
+def _unique_arrays(a, dim, consecutive):
+    """(values, inverse, counts) of unique / unique_consecutive, on host arrays."""
     if dim is None:
         vals, inv, counts = _unique_flat(a.reshape(-1), consecutive)
         inv = inv.reshape(a.shape)
@@ -101,8 +108,7 @@ def _unique(input, return_inverse, return_counts, dim, consecutive):
                 raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
                                    "unique cannot be applied")
             vals, inv, counts = _unique_slices(a, d, consecutive)
-    return _result(_T(np.ascontiguousarray(vals)), _T(inv), _T(counts), return_inverse,
-                   return_counts)
+    return np.ascontiguousarray(vals), inv, counts
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):

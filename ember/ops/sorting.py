@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._device import on_host
 from ._op import Op, norm_dim, run, wrap as _T
 from . import sort_stats as ST
 from . import sort_unique as U
@@ -195,6 +196,10 @@ class TopkBackward0(Op):
         self.k, self.dim, self.largest, self.sorted = k, dim, largest, sorted
 
     def forward(self, a):
+        vals, self.idx = on_host(self._select)(a)     # PyTorch's tie order, replayed on the host
+        return vals, self.idx
+
+    def _select(self, a):
         self.in_shape = a.shape
         if a.ndim == 0:
             self.idx = np.zeros((), dtype=np.int64)

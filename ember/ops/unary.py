@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._device import on_host
 from ._op import Op, run
 
 
@@ -17,31 +18,37 @@ def _on_1d(fn, a):
     return fn(np.atleast_1d(a)).reshape(np.shape(a))
 
 
+@on_host
 def _erfinv(a):
     from ._special import erfinv
     return _on_1d(erfinv, a)
 
 
+@on_host
 def _erf(a):
     from ._special import erf
     return _on_1d(erf, a)
 
 
+@on_host
 def _erfc(a):
     from ._special import erfc
     return _on_1d(erfc, a)
 
 
+@on_host
 def _lgamma(a):
     from ._special import lgamma
     return _on_1d(lgamma, a)
 
 
+@on_host
 def _digamma(a):
     from ._special import digamma
     return _on_1d(digamma, a)
 
 
+@on_host
 def _trigamma(a):
     """psi'(x): recurrence up to x >= 6, then the asymptotic series (reflection below 0.5)."""
     x = np.asarray(a, dtype=np.float64)
