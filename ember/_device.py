@@ -160,6 +160,11 @@ def _to_module(result, xp):
     return result
 
 
+def contiguous(arr):
+    """`arr` in C order (itself when it already is), on its own device."""
+    return array_module(arr).ascontiguousarray(arr)
+
+
 def strided_view(arr, shape, strides):
     """A view of `arr` with the given shape and byte strides, on the array's own device."""
     return array_module(arr).lib.stride_tricks.as_strided(arr, tuple(shape), tuple(strides))

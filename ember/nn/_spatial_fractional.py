@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._device import contiguous
 from ..ops._op import Op, _round_bf16, run
 from ._spatial_pool import ScatterAdd, _flat, _scalar_name, _wrap
 
@@ -118,7 +119,7 @@ class FractionalMaxPoolOp(Op):
         if len(in_shape) == nd + 1:
             vals, idx = vals[0], idx[0]
         self.in_shape, self.idx = in_shape, idx
-        return np.ascontiguousarray(vals), np.ascontiguousarray(idx)
+        return contiguous(vals), contiguous(idx)
 
     def backward(self, g, _gi=None):
         node = "FractionalMaxPool%dDBackwardBackward0" % self.nd

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .._device import array_module
+from .._device import array_module, contiguous
 from ..ops._op import Op, run
 from ._spatial_conv import Geometry, windows
 
@@ -342,7 +342,7 @@ def window_spread(g, geo):
         dst = tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
                     for i, d, s, o in zip(kidx, geo.d, geo.s, geo.out))
         xpad[(slice(None), slice(None)) + dst] += g
-    return np.ascontiguousarray(xpad[(slice(None), slice(None)) + tuple(
+    return contiguous(xpad[(slice(None), slice(None)) + tuple(
         slice(lo, lo + m) for m, (lo, _) in zip(geo.in_size, geo.pads))])
 
 

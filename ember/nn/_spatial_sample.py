@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from .._device import contiguous
 from ..ops._op import Op, run
 from ._spatial_pad import TakeDims
 from ._spatial_pool import SeparableLinear, adaptive_avg_pool1d, adaptive_avg_pool2d, \
@@ -214,12 +215,12 @@ class PixelShuffleBackward0(Op):
             y = x.reshape(lead + (c, h // r, r, w // r, r))
             nl = len(lead)
             perm = tuple(range(nl)) + (nl, nl + 2, nl + 4, nl + 1, nl + 3)
-            return np.ascontiguousarray(y.transpose(perm)).reshape(
+            return contiguous(y.transpose(perm)).reshape(
                 lead + (c * r * r, h // r, w // r))
         y = x.reshape(lead + (c // (r * r), r, r, h, w))
         nl = len(lead)
         perm = tuple(range(nl)) + (nl, nl + 3, nl + 1, nl + 4, nl + 2)
-        return np.ascontiguousarray(y.transpose(perm)).reshape(lead + (c // (r * r), h * r, w * r))
+        return contiguous(y.transpose(perm)).reshape(lead + (c // (r * r), h * r, w * r))
 
     def backward(self, g):
         return run(PixelShuffleBackward0(self.r, not self.down), g)
@@ -308,7 +309,7 @@ def _gather_points(x, ints, sizes):
         flat = flat * s + np.clip(i, 0, s - 1)
     out_sp = ints[0].shape[1:]
     from .._tensor import Tensor
-    idx = Tensor._make(np.ascontiguousarray(flat.reshape(n, 1, -1)))
+    idx = Tensor._make(contiguous(flat.reshape(n, 1, -1)))
     vals = run(Gather(1, "GridSamplerBackward0"), x.reshape(n, c, -1), idx)
     mask = Tensor._make(inside.reshape(n, 1, -1).astype(x.dtype.np))
     return (vals * mask).reshape((n, c) + tuple(out_sp))

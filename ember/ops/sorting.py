@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._device import on_host
+from .._device import contiguous, on_host
 from ._op import Op, norm_dim, run, wrap as _T
 from . import sort_stats as ST
 from . import sort_unique as U
@@ -120,7 +120,7 @@ def from_rows(r, shape_moved, d):
     """Inverse of rows_last for a result with `shape_moved` (dim d last), C-contiguous."""
     r = r.reshape(shape_moved)
     if d != len(shape_moved) - 1:
-        r = np.ascontiguousarray(np.moveaxis(r, -1, d))
+        r = contiguous(np.moveaxis(r, -1, d))
     return r
 
 
