@@ -199,8 +199,12 @@ NN_CASES = {
     + F.interpolate(_r(1, 1, 3, 3), size=(5, 5), mode="bilinear", align_corners=False).sum()
     + F.pad(_r(1, 1, 4, 4), (1, 1, 1, 1), mode="reflect").sum()
     + F.pixel_shuffle(_r(1, 4, 2, 2), 2).sum() + F.lp_pool2d(_r(1, 1, 4, 4), 2, 2).sum(),
-    "packed_lstm": lambda: ember.nn.LSTM(3, 2).to("cuda")(
-        ember.nn.utils.rnn.pack_padded_sequence(_r(4, 2, 3), [4, 2]))[0].data,
+    "packed_lstm": lambda: ember.nn.utils.rnn.pad_packed_sequence(ember.nn.LSTM(3, 2).to("cuda")(
+        ember.nn.utils.rnn.pack_padded_sequence(_r(4, 2, 3), [4, 2]))[0])[0],
+    "ctc_grid_sample": lambda: F.ctc_loss(_r(6, 2, 5).log_softmax(2), _t([[1, 2], [3, 4]]),
+                                          _t([6, 6]), _t([2, 2]))
+    + F.grid_sample(_r(1, 1, 4, 4), ember.rand(1, 2, 2, 2, device="cuda") * 2 - 1,
+                    align_corners=False).sum(),
     "attention": lambda: F.scaled_dot_product_attention(_r(1, 2, 3, 4), _r(1, 2, 3, 4),
                                                         _r(1, 2, 3, 4)).sum()
     + ember.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0).to("cuda")(_r(3, 1, 4)).sum(),
@@ -260,25 +264,6 @@ def test_runs_on_the_device_with_cpu_values(fake_gpu, name):
         assert g.dtype == c.dtype and g.shape == c.shape
         np.testing.assert_allclose(g.detach().cpu().numpy(), c.detach().numpy(), rtol=1e-6,
                                    atol=1e-7)
-
-
-# Not on the seam yet: ctc_loss's recursion, grid_sample and pad_packed_sequence build host
-# arrays.
-HOST_ONLY = {
-    "ctc_loss": lambda: F.ctc_loss(ember.randn(6, 2, 5, device="cuda").log_softmax(2),
-                                   _t([[1, 2], [3, 4]]), _t([6, 6]), _t([2, 2])),
-    "grid_sample": lambda: F.grid_sample(ember.randn(1, 1, 4, 4, device="cuda"),
-                                         ember.rand(1, 2, 2, 2, device="cuda") * 2 - 1,
-                                         align_corners=False),
-    "pad_packed_sequence": lambda: ember.nn.utils.rnn.pad_packed_sequence(
-        ember.nn.utils.rnn.pack_padded_sequence(ember.randn(4, 2, 3, device="cuda"), [4, 2]))[0],
-}
-
-
-@pytest.mark.parametrize("name", list(HOST_ONLY))
-@pytest.mark.xfail(strict=True, reason="builds host arrays: not on the seam yet")
-def test_host_only_selections(fake_gpu, name):
-    assert type(HOST_ONLY[name]()._data) is FakeArray
 
 
 def test_device_errors_are_pytorchs(fake_gpu):

@@ -8,6 +8,7 @@ respect to log-probabilities that came from a log_softmax).
 """
 import numpy as np
 
+from .._device import on_host
 from .._tensor import Tensor
 from ._fused import Fused, apply
 
@@ -38,6 +39,9 @@ class CtcLossBackward0(Fused):
         return ext
 
     def forward(self, lp):
+        return on_host(self._forward)(lp)       # the recursion runs on the host
+
+    def _forward(self, lp):
         t_max, n, _ = lp.shape
         lp64 = lp.astype(np.float64)
         ext = self._extended(n)
@@ -76,6 +80,9 @@ class CtcLossBackward0(Fused):
         return out.astype(lp.dtype)
 
     def grad_arrays(self, g):
+        return on_host(self._grad_arrays)(g)
+
+    def _grad_arrays(self, g):
         lp64, ext, alpha, nll = self.lp64, self.ext, self.alpha, self.nll
         t_max, n, c = lp64.shape
         s_len = ext.shape[1]
@@ -147,6 +154,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if reduction == "sum":
         return raw.sum()
     if reduction == "mean":
-        tl_t = _creation.tensor(np.maximum(tl, 1).astype(log_probs._dtype.np).reshape(raw.shape))
+        tl_t = _creation.tensor(np.maximum(tl, 1).astype(log_probs._dtype.np).reshape(raw.shape),
+                                device=raw.device)
         return (raw / tl_t).mean()
     raise ValueError("%s is not a valid value for reduction" % reduction)

@@ -272,8 +272,8 @@ def as_tensor_like(x, ref, dtype=None):
     """`x` as a tensor on `ref`'s device (Python scalars become 0-d tensors)."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, np.ndarray):
-        return Tensor._make(np.asarray(x))
+    if isinstance(x, np.ndarray) and not type(x).__module__.startswith("cupy"):
+        return Tensor._make(np.asarray(x))      # (raw device arrays go on as ref's module's)
     xp = ref._xp if isinstance(ref, Tensor) else np
     if isinstance(x, np.generic):       # a NumPy scalar goes where ref is, like a number
         return Tensor._make(xp.asarray(x))

@@ -165,10 +165,11 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         step = data[start:start + b]
         start += b
         if b < batch:
-            step = E.cat([step, E.full((batch - b,) + tail, padding_value, dtype=data.dtype)], 0)
+            step = E.cat([step, E.full((batch - b,) + tail, padding_value, dtype=data.dtype,
+                                       device=data.device)], 0)
         rows.append(step)
     for _ in range(max_len - len(sizes)):
-        rows.append(E.full((batch,) + tail, padding_value, dtype=data.dtype))
+        rows.append(E.full((batch,) + tail, padding_value, dtype=data.dtype, device=data.device))
     padded = E.stack(rows, 1 if batch_first else 0)
     counts = np.asarray(sizes)
     lengths = E.tensor([int((counts > i).sum()) for i in range(batch)], dtype=E.int64)
