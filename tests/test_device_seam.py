@@ -11,7 +11,7 @@ import pytest
 import ember
 
 from _fake_cupy import make_module, ndarray as FakeArray
-from test_ops_table import ROWS as OPS_TABLE
+from _op_rows import ROWS as OPS_TABLE
 
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import ember
+from _op_rows import COMPARE, ROWS
 
 torch = pytest.importorskip("torch")
 
@@ -27,22 +28,8 @@ def _values(shape, kind, rng):
     return rng.standard_normal(shape)
 
 
-# name, domain of the inputs, number of tensor inputs, differentiable, extra kwargs
-UNARY = ["exp", "exp2", "expm1", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh", "asinh",
-         "sigmoid", "abs", "neg", "floor", "ceil", "trunc", "frac", "round", "square", "sign",
-         "erf", "erfc", "deg2rad", "rad2deg", "reciprocal"]
-POSITIVE = ["log", "log2", "log10", "log1p", "sqrt", "rsqrt", "lgamma", "digamma"]
-UNIT = ["asin", "acos", "atanh", "erfinv"]
-BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "fmax", "fmin", "atan2",
-          "remainder", "fmod", "pow", "hypot", "xlogy"]
-COMPARE = ["eq", "ne", "lt", "le", "gt", "ge"]
 NONDIFF_AT_KINKS = {"floor", "ceil", "trunc", "round", "sign", "remainder", "fmod", "maximum",
                     "minimum", "fmax", "fmin", "abs", "frac"}
-
-ROWS = ([(n, "any", 1) for n in UNARY] + [(n, "pos", 1) for n in POSITIVE]
-        + [(n, "unit", 1) for n in UNIT] + [("acosh", "gt1", 1)] + [(n, "pos" if n in ("pow", "xlogy") else "any", 2)
-                                             for n in BINARY]
-        + [(n, "any", 2) for n in COMPARE])
 
 
 def _pair(values, dtype):
