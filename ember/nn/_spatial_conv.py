@@ -81,7 +81,6 @@ def im2col(x, geo):
 
 def col2im(cols, geo, n, c):
     """The adjoint of `im2col`: columns (N, C, *k, *out) summed back into (N, C, *in)."""
-    nd = len(geo.k)
     xpad = array_module(cols).zeros((n, c) + geo.padded, dtype=cols.dtype)
     for kidx in itertools.product(*[range(k) for k in geo.k]):
         dst = tuple(slice(i * d, i * d + s * (o - 1) + 1, s)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._device import array_module, contiguous
 from ..ops._op import Op, run
-from ._spatial_conv import Geometry, windows
+from ._spatial_conv import Geometry
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
