@@ -282,14 +282,15 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     else:
         dt = D.to_dtype(dtype)
     n = max(int(math.ceil((end - start) / step)), 0)
+    xp = _xp(device)
     if dt.is_floating_point:
         # PyTorch computes start + i * step in double, then casts
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+        arr = (start + xp.arange(n, dtype=np.float64) * step).astype(dt.np)
     else:
-        arr = (start + np.arange(n, dtype=np.int64) * step).astype(dt.np) if isinstance(
+        arr = (start + xp.arange(n, dtype=np.int64) * step).astype(dt.np) if isinstance(
             start, int) and isinstance(step, int) else np.floor(
-            start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
-    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
+            start + xp.arange(n, dtype=np.float64) * step).astype(dt.np)
+    return _finish(_make(arr, dt), requires_grad, out)
 
 
 def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -299,7 +300,7 @@ def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
                   " which produces values in [start, end).", UserWarning, stacklevel=2)
     dt = _dt(dtype)
     n = int(math.floor((end - start) / step)) + 1
-    arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    arr = (start + _xp(device).arange(n, dtype=np.float64) * step).astype(dt.np)
     return _finish(_make(arr, dt), requires_grad)
 
 
@@ -311,27 +312,26 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
     # PyTorch fills the first half from the start and the second half from the end
+    xp = _xp(device)
+    if dt.is_floating_point or dt.is_complex:
+        return _finish(_make(_linspace_cast(start, end, steps, dt, xp), dt), requires_grad, out)
     if steps == 1:
-        arr = np.asarray([start], dtype=np.float64)
+        arr = xp.asarray([start], dtype=np.float64)
     else:
         step = (end - start) / (steps - 1)
-        i = np.arange(steps, dtype=np.float64)
+        i = xp.arange(steps, dtype=np.float64)
         half = steps // 2
         arr = np.where(i < half, start + step * i, end - step * (steps - i - 1))
-    if dt.is_floating_point or dt.is_complex:
-        arr = _linspace_cast(start, end, steps, dt)
-    else:
-        arr = arr.astype(dt.np)
-    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
+    return _finish(_make(arr.astype(dt.np), dt), requires_grad, out)
 
 
-def _linspace_cast(start, end, steps, dt):
+def _linspace_cast(start, end, steps, dt, xp):
     """PyTorch computes linspace in the output dtype itself (step in that precision)."""
     t = dt.np.type
     if steps == 1:
-        return np.asarray([start], dtype=dt.np)
+        return xp.asarray([start], dtype=dt.np)
     step = t((t(end) - t(start)) / t(steps - 1))
-    i = np.arange(steps)
+    i = xp.arange(steps)
     half = steps // 2
     lo = t(start) + step * i.astype(dt.np)
     hi = t(end) - step * (steps - i - 1).astype(dt.np)
@@ -341,6 +341,6 @@ def _linspace_cast(start, end, steps, dt):
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     dt = _dt(dtype)
-    exps = linspace(start, end, steps, dtype=D.float64, device="cpu")._data
+    exps = linspace(start, end, steps, dtype=D.float64, device=device)._data
     arr = np.power(base, exps).astype(dt.np)
-    return _finish(_make(_placed(arr, device), dt), requires_grad, out)
+    return _finish(_make(arr, dt), requires_grad, out)

@@ -1,11 +1,21 @@
 """Random factories and in-place samplers (rand, randn, randint, randperm, normal, bernoulli,
-multinomial, poisson, uniform_, normal_, random_, ...), drawing from PyTorch-exact streams."""
+multinomial, poisson, uniform_, normal_, random_, ...), drawing from PyTorch-exact streams.
+
+Every draw comes from the CPU generator (PyTorch's CPU stream, so seeded values agree
+bit for bit whatever the device); samples for a device tensor are copied there."""
 import numpy as np
 
 from . import _dtype as D
 from ._creation import _dt, _finish, _make, _placed, _shape
+from ._device import array_module, on_host
 from ._tensor import Tensor
 from .random import gen
+
+
+def _draw(like, sampler, *args):
+    """`sampler(*args)` on the CPU generator, its array arguments copied to the host; the
+    sample lands on the device of the array `like`."""
+    return array_module(like).asarray(on_host(sampler)(*args))
 
 
 def _float_dt(dtype, name):
@@ -86,7 +96,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        arr = g.normal(shape, ref._dtype.np, m, s)
+        arr = _draw(ref._data, g.normal, shape, ref._dtype.np, m, s)
         return _finish(_make(arr, ref._dtype), requires_grad, out)
     if std < 0:
         raise RuntimeError("normal expects std >= 0.0, but found std %g" % std)
@@ -101,7 +111,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could "
                            "this error message be improved?  If so, please report an enhancement "
                            "request to PyTorch.)")
-    arr = gen(generator).bernoulli(prob, input.shape, input._dtype.np)
+    arr = _draw(input._data, gen(generator).bernoulli, prob, input.shape, input._dtype.np)
     return _finish(_make(arr, input._dtype), False, out)
 
 
@@ -120,8 +130,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if (probs.reshape(-1, n_cat).sum(-1) == 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    arr = gen(generator).multinomial(probs, int(num_samples), bool(replacement))
-    return _finish(Tensor._make(np.asarray(arr, dtype=np.int64)), False, out)
+    arr = _draw(probs, gen(generator).multinomial, probs, int(num_samples), bool(replacement))
+    return _finish(Tensor._make(arr.astype(np.int64, copy=False)), False, out)
 
 
 def binomial(count, prob, generator=None):
@@ -137,12 +147,12 @@ def binomial(count, prob, generator=None):
     if count._dtype not in (D.float32, D.float64):
         raise not_implemented("binomial_cpu", count._dtype)
     n, p = np.broadcast_arrays(count._data, prob._data)
-    return Tensor._make(gen(generator).binomial(n, p), count._dtype)
+    return Tensor._make(_draw(n, gen(generator).binomial, n, p), count._dtype)
 
 
 def poisson(input, generator=None):
-    arr = gen(generator).poisson(input._data)
-    return Tensor._make(np.asarray(arr, dtype=input._data.dtype), input._dtype)
+    arr = _draw(input._data, gen(generator).poisson, input._data)
+    return Tensor._make(arr.astype(input._data.dtype, copy=False), input._dtype)
 
 
 # --- in-place samplers (Tensor methods) --------------------------------------------------------------
@@ -150,7 +160,7 @@ def poisson(input, generator=None):
 def _fill_(t, arr):
     from .ops.inplace import check_leaf
     check_leaf(t)
-    t._data[...] = arr
+    t._data[...] = t._xp.asarray(arr)
     t._bump()
     return t
 
@@ -191,4 +201,4 @@ def cauchy_(t, median=0.0, sigma=1.0, *, generator=None):
 
 def bernoulli_(t, p=0.5, *, generator=None):
     prob = p._data if isinstance(p, Tensor) else p
-    return _fill_(t, gen(generator).bernoulli(prob, t.shape, _np(t)))
+    return _fill_(t, on_host(gen(generator).bernoulli)(prob, t.shape, _np(t)))

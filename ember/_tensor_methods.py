@@ -321,7 +321,7 @@ def resize_(self, *sizes, memory_format=None):
     flat = root_flat(a)
     off = element_offset(a) if a.size or a.base is not None else 0
     if off + n > flat.size:
-        bigger = np.empty(off + n, dtype=a.dtype)
+        bigger = self._xp.empty(off + n, dtype=a.dtype)
         bigger[:flat.size] = flat
         flat = bigger
     self._data = flat[off:off + n].reshape(sizes)
@@ -336,7 +336,7 @@ def resize_as_(self, other, memory_format=None):
 def set_(self, source=None, storage_offset=0, size=None, stride=None):
     from ._storage import TypedStorage, UntypedStorage
     if source is None:
-        self._data = np.empty((0,), dtype=self._dtype.np)
+        self._data = self._xp.empty((0,), dtype=self._dtype.np)
     elif is_tensor(source):
         self._data, self._dtype = source._data, source._dtype
     elif isinstance(source, (TypedStorage, UntypedStorage)):
@@ -388,7 +388,7 @@ def nonzero(self, *, as_tuple=False):
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
     return Tensor._make(np.stack(idx, 1).astype(np.int64) if idx else
-                        np.zeros((int(bool(self._data)), 0), dtype=np.int64))
+                        self._xp.zeros((int(bool(self._data)), 0), dtype=np.int64))
 
 
 def argwhere(self):

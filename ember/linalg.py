@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from . import _dtype as D
+from ._device import array_module
 from .ops import linalg_ops as L
 from .ops._op import norm_dim, norm_dims, run, wrap
 from .ops.index_diag import linalg_cross as cross  # noqa: F401  (torch.linalg.cross)
@@ -101,7 +102,7 @@ def _outs(result, out):
 
 
 def _info(arr):
-    return wrap(np.asarray(arr, dtype=np.int32))
+    return wrap(arr.astype(np.int32, copy=False))
 
 
 # --- inverses and determinants ---------------------------------------------------------------------
@@ -123,7 +124,7 @@ def inv_ex(A, *, check_errors=False, out=None):
     with np.errstate(all="ignore"):
         lu_, piv, _ = L.lu_packed(A._data)
         a = A._data
-        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        eye = np.broadcast_to(array_module(a).eye(a.shape[-1], dtype=a.dtype), a.shape)
         res = _lu_solve_arrays(lu_, piv, eye)
     return _outs(_INV_EX(wrap(res), _info(info)), out)
 
@@ -151,7 +152,7 @@ def matrix_power(A, n, *, out=None):
                            "are %d by %d matrices" % (A._data.shape[-2], A._data.shape[-1]))
     n = int(n)
     if n == 0:
-        eye = np.broadcast_to(np.eye(A.shape[-1], dtype=A._dtype.np), A._data.shape)
+        eye = np.broadcast_to(A._xp.eye(A.shape[-1], dtype=A._dtype.np), A._data.shape)
         return _out(wrap(eye.copy(), A._dtype), out)
     if n < 0:
         _check_matrix(A, "linalg.inv")
@@ -208,7 +209,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
         with np.errstate(all="ignore"):
             shape = np.broadcast_shapes(A.shape[:-2], B.shape[:-1 if _is_vector_rhs(A, B)
                                                                else -2])
-            res = np.full(shape + tuple(B.shape[-1:] if _is_vector_rhs(A, B)
+            res = A._xp.full(shape + tuple(B.shape[-1:] if _is_vector_rhs(A, B)
                                         else B.shape[-2:]), np.nan, dtype=A._dtype.np)
         return _outs(_SOLVE_EX(wrap(res), _info(info)), out)
     return _outs(_SOLVE_EX(solve(A, B, left=left), _info(info)), out)
@@ -251,14 +252,14 @@ def lstsq(A, B, rcond=None, *, driver=None):
     op = L.LinalgLstsqBackward0(rc, vector)
     x = run(op, A, B)
     batch = op.batch
-    empty_real = wrap(np.zeros((0,), dtype=real))
+    empty_real = wrap(A._xp.zeros((0,), dtype=real))
     full_rank = bool((op.ranks == n).all())
     if m > n and (driver == "gels" or (driver in ("gelsd", "gelss") and full_rank)):
         k = 1 if vector else B.shape[-1]
         residuals = wrap(op.resid.reshape(batch + (k,)))
     else:
         residuals = empty_real
-    rank = wrap(np.zeros((0,), dtype=np.int64)) if driver == "gels" else \
+    rank = wrap(A._xp.zeros((0,), dtype=np.int64)) if driver == "gels" else \
         wrap(op.ranks.reshape(batch))
     sv = wrap(op.svals.reshape(batch + (min(m, n),))) if driver in ("gelsd", "gelss") \
         else empty_real
@@ -374,28 +375,28 @@ def lu_factor(A, *, pivot=True, out=None):
 def _lu_unpack(lu_, piv, unpack_data=True, unpack_pivots=True):
     m, n = lu_.shape[-2:]
     k = min(m, n)
-    dt = lu_._dtype
+    dt, xp = lu_._dtype, lu_._xp
     if unpack_data:
-        low = lu_.narrow(-1, 0, k).tril(-1) + wrap(np.eye(m, k, dtype=dt.np))
+        low = lu_.narrow(-1, 0, k).tril(-1) + wrap(xp.eye(m, k, dtype=dt.np))
         up = lu_.narrow(-2, 0, k).triu()
     else:
-        low = up = wrap(np.zeros((0,), dtype=dt.np))
+        low = up = wrap(xp.zeros((0,), dtype=dt.np))
     if unpack_pivots:
         perm = _permutation(piv._data, m)
-        p = np.zeros(perm.shape + (m,), dtype=dt.np)
+        p = xp.zeros(perm.shape + (m,), dtype=dt.np)
         np.put_along_axis(p, perm[..., :, None], 1, axis=-1)
         pmat = wrap(np.swapaxes(p, -1, -2).copy())
     else:
-        pmat = wrap(np.zeros((0,), dtype=dt.np))
+        pmat = wrap(xp.zeros((0,), dtype=dt.np))
     return pmat, low, up
 
 
 def _permutation(piv, m):
     """perm with (P^T A)[i] = A[perm[i]] from LAPACK's sequential row swaps."""
-    batch = piv.shape[:-1]
-    perm = np.broadcast_to(np.arange(m), batch + (m,)).copy().reshape(-1, m)
+    batch, xp = piv.shape[:-1], array_module(piv)
+    perm = np.broadcast_to(xp.arange(m), batch + (m,)).copy().reshape(-1, m)
     p = piv.reshape(-1, piv.shape[-1]) - 1
-    rows = np.arange(perm.shape[0])
+    rows = xp.arange(perm.shape[0])
     for j in range(p.shape[1]):
         a, b = perm[rows, j].copy(), perm[rows, p[:, j]].copy()
         perm[rows, j], perm[rows, p[:, j]] = b, a
@@ -430,7 +431,7 @@ def _tol_value(t):
     if t is None:
         return None
     if hasattr(t, "_data"):
-        return np.asarray(t._data)[..., None]
+        return t._data[..., None]
     return float(t)
 
 
@@ -461,7 +462,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
     else:
         s = np.linalg.svd(a, compute_uv=False)
     if s.shape[-1] == 0:
-        return _out(wrap(np.zeros(a.shape[:-2], dtype=np.int64)), out)
+        return _out(wrap(A._xp.zeros(a.shape[:-2], dtype=np.int64)), out)
     real = np.finfo(a.dtype).dtype
     tol_ = L._tolerance(s.max(-1, keepdims=True), m, n, _tol_value(atol), _tol_value(rtol), real)
     return _out(wrap((s > tol_).sum(-1).astype(np.int64)), out)
@@ -715,8 +716,9 @@ def householder_product(A, tau, *, out=None):
     _check_float(A, "linalg.householder_product", "orgqr_cpu", "orgqr_cpu")
     m, n = A.shape[-2:]
     k = tau.shape[-1]
-    q = wrap(np.broadcast_to(np.eye(m, n, dtype=A._dtype.np), A.shape[:-2] + (m, n)).copy())
-    low = A.tril(-1) + wrap(np.eye(m, n, dtype=A._dtype.np))
+    eye = A._xp.eye(m, n, dtype=A._dtype.np)
+    q = wrap(np.broadcast_to(eye, A.shape[:-2] + (m, n)).copy())
+    low = A.tril(-1) + wrap(eye)
     for i in reversed(range(k)):
         v = low.narrow(-1, i, 1)
         q = q - tau.narrow(-1, i, 1).unsqueeze(-1) * (v @ (v.mH @ q))

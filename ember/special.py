@@ -5,12 +5,19 @@ table (forward kernel, backward in ember ops, PyTorch's node name) or a composit
 existing ops. Integer and bool inputs compute in the default float dtype, as in PyTorch.
 """
 import math
+import types
 
 import numpy as np
 
 from . import _dtype as D
-from .ops import _special as K
+from ._device import array_module, on_host
+from .ops import _special
 from .ops._op import Op, is_tensor, result_dtype, run, as_tensor_like
+
+# the NumPy-only kernels, made to take device arrays (computed on the host, copied back)
+K = types.SimpleNamespace(**{name: on_host(getattr(_special, name)) for name in (
+    "erfcx", "ndtri", "log_ndtr", "i0", "i0e", "i1", "i1e", "digamma", "polygamma", "lgamma",
+    "zeta", "gammainc", "gammaincc", "orthopoly")})
 
 _SQRT_2PI = math.sqrt(2 * math.pi)
 _2_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -168,7 +175,7 @@ class MvlgammaBackward0(Op):
         self.p = p
 
     def forward(self, a):
-        offsets = -np.arange(self.p, dtype=a.dtype) / 2
+        offsets = -array_module(a).arange(self.p, dtype=a.dtype) / 2
         r = K.lgamma(a[..., None] + offsets).sum(-1)
         return (r + self.p * (self.p - 1) / 4 * math.log(math.pi)).astype(a.dtype, copy=False)
 
@@ -207,7 +214,7 @@ class SpecialXlog1PyBackward0(Op):
     def forward(self, x, y):
         with np.errstate(all="ignore"):
             out = x * np.log1p(y)
-        return np.where((x == 0) & ~np.isnan(y), np.zeros((), x.dtype), out)
+        return np.where((x == 0) & ~np.isnan(y), x.dtype.type(0), out)
 
     def backward(self, g):
         x, y = self.saved_tensors

@@ -58,6 +58,14 @@ def _unwrap_all(values):
     return _plain(values)
 
 
+# the ufunc methods CuPy implements, and for which ufuncs (`at` scatters; `reduce` and
+# `accumulate` are sum/prod and cumsum/cumprod)
+_UFUNC_METHODS = {
+    "at": ("add", "subtract", "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor"),
+    "reduce": ("add", "multiply"), "accumulate": ("add", "multiply"), "reduceat": ("add",),
+}
+
+
 class ndarray(np.ndarray):
     """A 'device' array: NumPy memory that refuses to meet host arrays."""
 
@@ -65,6 +73,9 @@ class ndarray(np.ndarray):
     __module__ = "cupy._fake"       # how ember's seam tells CuPy arrays from NumPy's
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" and method != "outer" and \
+                ufunc.__name__ not in _UFUNC_METHODS.get(method, ()):
+            raise NotImplementedError("`%s.%s` is not supported yet" % (ufunc.__name__, method))
         # `ufunc.at(a, indices, b)`: the indices may live on the host
         _refuse_host(inputs[:1] + inputs[2:] if method == "at" else inputs)
         _refuse_host(kwargs.get("out", ()))
@@ -83,6 +94,11 @@ class ndarray(np.ndarray):
     def __getitem__(self, key):          # CuPy takes host arrays as indices, like NumPy
         return _wrap(super().__getitem__(_unwrap_all(key)))   # and gives 0-d arrays, not scalars
 
+    def __setitem__(self, key, value):   # CuPy fills from host scalars, never host arrays
+        if type(value) is np.ndarray and value.ndim:
+            raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
+        super().__setitem__(_unwrap_all(key), _plain(value))
+
     def get(self):
         return np.array(self.view(np.ndarray))
 
@@ -91,6 +107,19 @@ class ndarray(np.ndarray):
 
     def tolist(self):
         return self.view(np.ndarray).tolist()
+
+
+def _reducing_method(name):
+    """A method that NumPy runs through ufunc.reduce/accumulate (CuPy has its own kernels)."""
+    def method(self, *args, **kwargs):
+        kwargs = {k: _unwrap_all(v) for k, v in kwargs.items()}
+        return _wrap(getattr(self.view(np.ndarray), name)(*args, **kwargs))
+    return method
+
+
+for _name in ("sum", "prod", "max", "min", "all", "any", "mean", "std", "var", "cumsum",
+              "cumprod"):
+    setattr(ndarray, _name, _reducing_method(_name))
 
 
 def _from_host(fn):

@@ -144,6 +144,108 @@ CASES = {
                                   F.pad(ember.randn(1, 1, 3, 3, device=d), (1, 1, 1, 1))]),
     "convT_gru_attention": lambda d: _model_step(d, lambda: ember.nn.ConvTranspose2d(1, 2, 3), (1, 1, 4, 4), lambda o, d: ember.zeros_like(o))
     + _model_step(d, lambda: ember.nn.GRU(3, 2), (2, 1, 3), lambda o, d: ember.zeros_like(o)),
+    "more_factories": _seeded(lambda d: [ember.ones(2, 2, device=d), ember.empty(3, device=d).zero_(),
+                                         ember.rand(3, device=d), ember.zeros_like(ember.ones(2, device=d)),
+                                         ember.ones_like(ember.ones(2, device=d)), ember.full_like(ember.ones(2, device=d), 7),
+                                         ember.empty_like(ember.ones(2, device=d)).fill_(1), ember.randn_like(ember.ones(2, device=d)),
+                                         ember.randint(0, 5, (4,), device=d), ember.randperm(5, device=d),
+                                         ember.arange(1.0, 2.0, 0.25, device=d), ember.linspace(0, 10, 4, dtype=ember.int64, device=d),
+                                         ember.logspace(0, 2, 3, device=d), ember.hann_window(5, device=d),
+                                         ember.kaiser_window(5, device=d), ember.blackman_window(5, device=d),
+                                         ember.fft.fftfreq(5, device=d), ember.fft.rfftfreq(5, device=d)]),
+    "random_samplers": _seeded(lambda d: [ember.bernoulli(ember.rand(5, device=d)), ember.rand(5, device=d).bernoulli_(0.3),
+                                          ember.empty(5, device=d).bernoulli_(ember.rand(5, device=d)),
+                                          ember.multinomial(ember.rand(2, 4, device=d), 2),
+                                          ember.normal(ember.zeros(3, device=d), ember.ones(3, device=d)),
+                                          ember.poisson(ember.rand(4, device=d) * 3),
+                                          ember.binomial(ember.full((3,), 5.0, device=d), ember.rand(3, device=d)),
+                                          ember.empty(4, device=d).uniform_(), ember.empty(4, device=d).exponential_(),
+                                          ember.range(0, 2, 0.5, device=d)]),
+    "more_tensor_methods": _seeded(lambda d: [ember.zeros(2, device=d).resize_(5)[:2], ember.ones(2, device=d).set_(),
+                                      ember.tensor(0.0, device=d).nonzero(),
+                                      ember.isin(ember.arange(4, device=d), 2), ember.isin(2, ember.arange(4, device=d)),
+                                      ember.histogramdd(ember.rand(6, 2, device=d), bins=[2, 2], density=True).hist,
+                                      F.gelu(ember.linspace(-1, 1, 5, device=d))]),
+    "cuda_cpu_round_trip": lambda d: ember.arange(3.0).cuda().cpu().to(d) if d == "cuda" else ember.arange(3.0),
+    "zero_dim_selections": lambda d: list(ember.tensor(2.0, device=d).sort()) + [ember.tensor(2.0, device=d).argsort()]
+    + list(ember.tensor(2.0, device=d).max(0)) + list(ember.tensor(2.0, device=d).cummax(0))
+    + list(ember.tensor(2.0, device=d).kthvalue(1)) + list(ember.tensor(2.0, device=d).median(0)),
+    "selections": _grad_of(lambda x: x.kthvalue(2, 1).values + x.median(1).values + x.nanmedian(1).values
+                           + x.mode(1).values + x.cummax(1).values[:, -1] + x.cummin(1).values[:, 0]
+                           + x.min(1).values + x.quantile(0.3, 1), 3, 5),
+    "selection_indices": _seeded(lambda d: [ember.randn(3, 5, device=d).kthvalue(2, 1).indices,
+                                            ember.randn(3, 5, device=d).median(1).indices,
+                                            ember.tensor([[1, 2, 2], [3, 3, 1]], device=d).mode(1).indices,
+                                            ember.randn(3, 5, device=d).cummax(1).indices]),
+    "diag_fill_repeat": lambda d: [ember.diag_embed(ember.arange(6.0, device=d).view(2, 3)),
+                                   ember.zeros(3, 3, device=d).fill_diagonal_(2.0),
+                                   ember.arange(3, device=d).repeat_interleave(2),
+                                   ember.arange(3, device=d).repeat_interleave(ember.tensor([1, 0, 2], device=d)),
+                                   ember.combinations(ember.arange(4.0, device=d), 2)],
+    "index_fill_scatter": lambda d: [ember.zeros(3, 2, device=d).index_fill(0, ember.tensor([0, 2], device=d), 5.0),
+                                     ember.zeros(2, 3, device=d).masked_scatter(ember.tensor([[True, False, True], [False, True, True]], device=d),
+                                                                                ember.arange(1.0, 7.0, device=d)),
+                                     ember.zeros(3, device=d).scatter(0, ember.tensor([2, 0], device=d), 4.0),
+                                     ember.ones(3, device=d).scatter_reduce(0, ember.tensor([0, 0, 2], device=d),
+                                                                            ember.arange(3.0, device=d), "mean", include_self=False),
+                                     ember.ones(3, device=d).scatter_reduce(0, ember.tensor([0, 0, 2], device=d),
+                                                                            ember.arange(3.0, device=d), "amax"),
+                                     # CuPy has no multiply.at: products scatter on the host
+                                     ember.full((3,), 2.0, device=d).scatter_reduce(0, ember.tensor([0, 0, 2], device=d),
+                                                                                   ember.arange(1.0, 4.0, device=d), "prod"),
+                                     ember.full((3,), 2.0, device=d).scatter(0, ember.tensor([1, 1], device=d),
+                                                                            ember.arange(2.0, 4.0, device=d), reduce="multiply")],
+    "grad_gather_scatter": _grad_of(lambda x: x.gather(1, ember.tensor([[0, 2], [1, 1], [3, 0]], device=x.device))
+                                    .sum(1) + x.scatter(1, ember.tensor([[0], [1], [2]], device=x.device), 0.0).sum(1)
+                                    + x.index_select(1, ember.tensor([3, 3], device=x.device)).sum(1), 3, 4),
+    "grad_strided_views": _grad_of(lambda x: x.unfold(1, 2, 1).sum(-1)[:, :2] + x.as_strided((3, 2), (4, 1)), 3, 4),
+    "search_hist_renorm": _seeded(lambda d: [ember.searchsorted(ember.arange(6.0, device=d).view(2, 3),
+                                                                ember.randn(2, 4, device=d)),
+                                             ember.bucketize(ember.randn(5, device=d), ember.tensor([-1.0, 0.0, 1.0], device=d)),
+                                             ember.histc(ember.randn(20, device=d), 4, -2, 2),
+                                             ember.randn(3, 4, device=d).renorm(2, 0, 1.0),
+                                             ember.randn(3, 4, device=d).renorm(float("inf"), 0, 1.0),
+                                             ember.polar(ember.rand(3, device=d), ember.randn(3, device=d)).real]),
+    "special_more": _seeded(lambda d: [ember.special.multigammaln(ember.rand(3, device=d) + 2, 2),
+                                       ember.special.xlog1py(ember.tensor([0.0, 1.0, 2.0], device=d), ember.rand(3, device=d)),
+                                       ember.polygamma(1, ember.rand(3, device=d) + 0.5)]),
+    "bfloat16": _seeded(lambda d: [(ember.randn(4, device=d).bfloat16() * 3).float(),
+                                   ember.randn(4, device=d).to(ember.bfloat16).exp().float()]),
+    "linalg_more": _seeded(lambda d: [ember.linalg.matrix_power(ember.randn(3, 3, device=d), 0),
+                                      ember.linalg.matrix_power(ember.randn(3, 3, device=d), -1),
+                                      ember.linalg.qr(ember.randn(3, 3, device=d), mode="r")[1],
+                                      ember.linalg.pinv(ember.randn(3, 2, device=d)),
+                                      ember.linalg.matrix_rank(ember.randn(3, 3, device=d)),
+                                      ember.linalg.vector_norm(ember.randn(4, device=d), 0),
+                                      *ember.linalg.lu(ember.randn(3, 3, device=d)),
+                                      *ember.linalg.lu_factor(ember.randn(3, 3, device=d)),
+                                      ember.linalg.householder_product(ember.randn(3, 2, device=d), ember.randn(2, device=d)),
+                                      ember.linalg.cholesky_ex(ember.eye(2, device=d)).info]),
+    "lstsq": _seeded(lambda d: list(ember.linalg.lstsq(ember.randn(4, 3, device=d), ember.randn(4, 2, device=d), driver="gelsd"))[:2]),
+    "nonzero_tuple": lambda d: list(ember.nonzero(ember.tensor([[1, 0], [0, 3]], device=d), as_tuple=True))
+    + [ember.nonzero(ember.tensor(3, device=d))],
+    "losses_more": _seeded(lambda d: [F.multilabel_margin_loss(ember.randn(2, 4, device=d), ember.tensor([[1, 3, -1, 0], [0, -1, 0, 0]], device=d)),
+                                      F.multi_margin_loss(ember.randn(3, 4, device=d), ember.tensor([0, 3, 1], device=d)),
+                                      F.mse_loss(ember.randn(4, device=d), ember.randn(4, device=d)),
+                                      F.embedding(ember.tensor([0, 2], device=d), ember.randn(3, 2, device=d), max_norm=1.0),
+                                      F.embedding_bag(ember.tensor([0, 2, 1], device=d), ember.randn(3, 2, device=d),
+                                                      ember.tensor([0, 1], device=d), mode="sum",
+                                                      per_sample_weights=ember.rand(3, device=d))]),
+    "pools_more": _seeded(lambda d: [F.avg_pool2d(ember.randn(1, 1, 5, 5, device=d), 2, padding=1, count_include_pad=False),
+                                     F.avg_pool2d(ember.randn(1, 1, 4, 4, device=d), 2, divisor_override=3),
+                                     F.adaptive_max_pool1d(ember.randn(1, 2, 7, device=d), 3),
+                                     F.pad(ember.randn(1, 1, 3, 3, device=d), (1, 2, 2, 1), mode="circular"),
+                                     F.interpolate(ember.randn(1, 1, 4, device=d), size=7, mode="linear"),
+                                     F.interpolate(ember.randn(1, 1, 4, 4, device=d), size=(5, 6), mode="bicubic")]),
+    "fractional_pool": _grad_of(lambda x: F.fractional_max_pool2d(x, 2, output_size=3), 1, 1, 6, 6),
+    "unsorted_packing": _seeded(lambda d: list(ember.nn.utils.rnn.pad_packed_sequence(ember.nn.utils.rnn.pack_padded_sequence(
+        ember.randn(4, 3, 2, device=d), ember.tensor([2, 4, 1]), enforce_sorted=False)))[:1]
+        + [ember.nn.utils.rnn.invert_permutation(ember.tensor([2, 0, 1], device=d))]),
+    "embedding_double_backward": lambda d: _embedding_gradgrad(d),
+    "batchnorm2d_dropout": lambda d: _model_step(d, lambda: ember.nn.Sequential(
+        ember.nn.Conv2d(2, 3, 1), ember.nn.BatchNorm2d(3), ember.nn.Dropout(0.5)), (2, 2, 3, 3), lambda o, d: ember.zeros_like(o)),
+    "mse_module": lambda d: _model_step(d, lambda: ember.nn.Linear(3, 2), (4, 3),
+                                        lambda o, d: ember.ones(4, 2, device=d)) + [ember.nn.MSELoss()(ember.ones(2, device=d), ember.zeros(2, device=d))],
 }
 for _name in ("SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta",
               "Rprop", "ASGD", "Adafactor"):
@@ -236,6 +338,15 @@ def _embedding(dev):
     out = emb(ember.tensor([1, 3, 1], device=dev))
     out.sum().backward()
     return [out, emb.weight.grad]
+
+
+def _embedding_gradgrad(dev):
+    ember.manual_seed(0)
+    w = ember.randn(3, 2, device=dev, requires_grad=True)
+    out = F.embedding(ember.tensor([0, 2, 0], device=dev), w, padding_idx=0, scale_grad_by_freq=True)
+    (g,) = ember.autograd.grad(out.pow(2).sum(), w, create_graph=True)
+    g.pow(2).sum().backward()
+    return [g, w.grad]
 
 
 def _ce(dev):

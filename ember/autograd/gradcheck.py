@@ -1,4 +1,6 @@
-"""gradcheck / gradgradcheck: analytical gradients against finite differences."""
+"""gradcheck / gradgradcheck: analytical gradients against finite differences.
+
+The Jacobians are assembled and compared on the host, whatever the inputs' device."""
 import numpy as np
 
 
@@ -22,7 +24,7 @@ def _numerical(fn, inputs, i, eps):
         flat[k] = orig - eps
         minus = [o.detach().clone() for o in _as_tuple(fn(*inputs))]
         flat[k] = orig
-        cols.append(np.concatenate([((p._data - m._data) / (2 * eps)).reshape(-1)
+        cols.append(np.concatenate([((p - m) / (2 * eps)).cpu()._data.reshape(-1)
                                     for p, m in zip(plus, minus)]))
     return np.stack(cols, 1) if cols else np.zeros((0, 0))
 
@@ -40,7 +42,8 @@ def _analytical(fn, inputs, i):
                 rows.append(np.zeros(inputs[i].numel()))
                 continue
             (g,) = grad(o, inputs[i], go, retain_graph=True, allow_unused=True)
-            rows.append(np.zeros(inputs[i].numel()) if g is None else g._data.reshape(-1).copy())
+            rows.append(np.zeros(inputs[i].numel()) if g is None else
+                        g.cpu()._data.reshape(-1).copy())
     return np.stack(rows, 0) if rows else np.zeros((0, 0))
 
 

@@ -9,7 +9,7 @@ from .._device import array_module
 from .._tensor import Tensor
 from ..ops._op import norm_dim
 from ..ops.pointwise import where as _where
-from ..ops._special import erf
+from ..ops.unary import _erf as erf  # (on the host for device arrays)
 from ._fused import Fused, apply
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu",

@@ -256,10 +256,9 @@ class EmbeddingBackward0(Fused):
         return (out,)
 
     def composite(self, w):
-        from .._creation import tensor
-        rows = w[tensor(self.idx)]
+        rows = w[Tensor._make(self.idx)]
         if self.padding_idx >= 0 or self.scale:
-            factor = np.ones(self.idx.shape, dtype=w._dtype.np)
+            factor = w._xp.ones(self.idx.shape, dtype=w._dtype.np)
             if self.scale:
                 counts = np.bincount(self.idx.reshape(-1), minlength=self.wshape[0])
                 factor = factor / counts[self.idx]

@@ -130,12 +130,12 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     lp = log_probs.unsqueeze(1) if unbatched else log_probs
     n = lp.shape[1]
 
-    def lengths(x):
+    def lengths(x):             # lengths and targets drive the recursion, on the host
         if isinstance(x, Tensor):
-            return np.asarray(x._data, dtype=np.int64).reshape(-1)
+            return x.cpu()._data.astype(np.int64).reshape(-1)
         return np.asarray(x, dtype=np.int64).reshape(-1)
     il, tl = lengths(input_lengths), lengths(target_lengths)
-    tg = np.asarray(targets._data, dtype=np.int64)
+    tg = targets.cpu()._data.astype(np.int64)
     if unbatched:
         tg = tg.reshape(1, -1)
     if tg.ndim == 1:  # concatenated targets

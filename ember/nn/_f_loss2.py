@@ -23,7 +23,8 @@ def _where(cond, a, b):
 
 
 def _const(arr, like):
-    return Tensor._make(np.asarray(arr, dtype=like._dtype.np))
+    """`arr` as a constant tensor of `like`'s dtype on `like`'s device."""
+    return Tensor._make(like._xp.asarray(arr, dtype=like._dtype.np))
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -212,7 +213,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     each target row lists class indices up to the first -1."""
     reduction = get_reduction(reduction, size_average, reduce)
     x = input if input.dim() == 2 else input.reshape(1, -1)
-    t = target._data.reshape(x.shape)
+    t = target.cpu()._data.reshape(x.shape)     # the pair table is built on the host
     n, c = x.shape
     is_target = np.zeros((n, c), dtype=bool)
     listed = np.zeros((n, c), dtype=np.float64)  # how often each class is listed
@@ -252,8 +253,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                            % (n, list(target.shape)))
     if ((t < 0) | (t >= c)).any():
         raise RuntimeError("target out of range")
-    onehot = np.zeros((n, c), dtype=x._dtype.np)
-    onehot[np.arange(n), t] = 1
+    onehot = x._xp.zeros((n, c), dtype=x._dtype.np)
+    onehot[x._xp.arange(n), t] = 1
     oh = _const(onehot, x)
     w = _const(weight._data[t][:, None], x) if weight is not None else None
 

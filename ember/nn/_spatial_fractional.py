@@ -10,11 +10,12 @@ when none are passed) it pools the same windows. A window's maximum is its first
 value, or its last NaN; the gradient goes to the recorded indices (`ScatterAdd`).
 """
 import math
+import numbers
 
 import numpy as np
 
 from .. import _dtype as D
-from .._device import contiguous
+from .._device import array_module, contiguous
 from ..ops._op import Op, _round_bf16, run
 from ._spatial_pool import ScatterAdd, _flat, _scalar_name, _wrap
 
@@ -25,19 +26,24 @@ _DIM_NAMES = {2: ("height", "width"), 3: ("time", "height", "width")}
 
 
 def _in_dtype(values, dtype):
-    """`values` as numbers of `dtype` (bfloat16: float32 rounded to bfloat16)."""
-    if dtype is D.bfloat16:
-        return _round_bf16(np.asarray(values, np.float32))
-    return np.asarray(values, dtype.np)
+    """`values` (a number or an array) as numbers of `dtype`, a number as a NumPy scalar
+    (bfloat16: float32 rounded to bfloat16)."""
+    npdt = np.dtype(np.float32 if dtype is D.bfloat16 else dtype.np)
+    if isinstance(values, (numbers.Number, np.generic)):
+        values = npdt.type(values)
+    else:
+        values = values.astype(npdt, copy=False)
+    return _round_bf16(values)[()] if dtype is D.bfloat16 else values
 
 
 def window_starts(samples, in_size, out_size, pool, dtype):
     """The first input index of each output's window: (..., out_size) int64 from samples
     (...), with PyTorch's arithmetic in `dtype`."""
-    starts = np.empty(samples.shape + (out_size,), np.int64)
+    xp = array_module(samples)
+    starts = xp.empty(samples.shape + (out_size,), np.int64)
     if out_size > 1:
         alpha = _in_dtype(_in_dtype(in_size - pool, dtype) / _in_dtype(out_size - 1, dtype), dtype)
-        steps = _in_dtype(np.arange(out_size - 1), dtype)
+        steps = _in_dtype(xp.arange(out_size - 1), dtype)
         u = samples[..., None]
         scaled = _in_dtype(_in_dtype(steps + u, dtype) * alpha, dtype)
         offset = _in_dtype(u * alpha, dtype)
@@ -50,13 +56,13 @@ def window_starts(samples, in_size, out_size, pool, dtype):
 def _window_table(starts, spatial, kernel):
     """Flat spatial indices of every window element: (N, C, *out, K), windows in row-major
     order (as PyTorch's nested loops visit them)."""
-    nd = len(spatial)
-    table = np.zeros(starts[0].shape[:2] + (1,) * (2 * nd), np.int64)
+    nd, xp = len(spatial), array_module(starts[0])
+    table = xp.zeros(starts[0].shape[:2] + (1,) * (2 * nd), np.int64)
     for d in range(nd):
         shape = [1] * (2 * nd)
         shape[d] = starts[d].shape[-1]
         s = starts[d].reshape(starts[d].shape[:2] + tuple(shape))
-        offsets = np.arange(max(kernel[d], 0)).reshape([1] * (nd + d) + [-1] + [1] * (nd - d - 1))
+        offsets = xp.arange(max(kernel[d], 0)).reshape([1] * (nd + d) + [-1] + [1] * (nd - d - 1))
         table = table * spatial[d] + (s + offsets)
     return table.reshape(table.shape[:2 + nd] + (max(math.prod(kernel), 0),))
 
@@ -64,7 +70,7 @@ def _window_table(starts, spatial, kernel):
 def _start_index(starts, spatial):
     """Flat index of each window's first element (PyTorch's index for an empty window)."""
     nd = len(spatial)
-    index = np.zeros(starts[0].shape[:2] + (1,) * nd, np.int64)
+    index = array_module(starts[0]).zeros(starts[0].shape[:2] + (1,) * nd, np.int64)
     for d in range(nd):
         shape = [1] * nd
         shape[d] = starts[d].shape[-1]
@@ -104,7 +110,7 @@ class FractionalMaxPoolOp(Op):
                 raise RuntimeError("fractional_max_pool%dd: a window computed in %s leaves the "
                                    "input" % (nd, self.dtype))
         if min(self.kernel) <= 0 or vals_empty(n, c, self.out):
-            vals = np.full((n, c) + tuple(self.out), -np.inf, x.dtype)
+            vals = array_module(x).full((n, c) + tuple(self.out), -np.inf, x.dtype)
             idx = np.broadcast_to(_start_index(starts, spatial), vals.shape).copy()
         else:
             table = _window_table(starts, spatial, self.kernel)

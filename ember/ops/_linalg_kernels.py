@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from .._device import array_module
+
 
 class _LinAlgError(RuntimeError):
     """PyTorch's ``torch.linalg.LinAlgError``: a failed factorization or solve."""
@@ -29,11 +31,12 @@ def lu_packed(a):
     """
     *batch, m, n = a.shape
     k = min(m, n)
-    work = np.array(a, copy=True).reshape(-1, m, n)
+    xp = array_module(a)
+    work = a.copy().reshape(-1, m, n)
     nb = work.shape[0]
-    piv = np.zeros((nb, k), dtype=np.int32)
-    info = np.zeros(nb, dtype=np.int32)
-    rows = np.arange(nb)
+    piv = xp.zeros((nb, k), dtype=np.int32)
+    info = xp.zeros(nb, dtype=np.int32)
+    rows = xp.arange(nb)
     with np.errstate(all="ignore"):
         for j in range(k):
             p = j + np.argmax(np.abs(work[:, j:, j]), axis=1)
@@ -55,8 +58,8 @@ def _cholesky_info(a):
     """The order of the first leading minor that is not positive-definite, per batch element
     (0 when the matrix is positive-definite), and the partial lower factor."""
     *batch, n, _ = a.shape
-    work = np.tril(np.array(a, copy=True)).reshape(-1, n, n)
-    info = np.zeros(work.shape[0], dtype=np.int32)
+    work = np.tril(a).reshape(-1, n, n)      # (a new array)
+    info = array_module(a).zeros(work.shape[0], dtype=np.int32)
     with np.errstate(all="ignore"):
         for j in range(n):
             d = work[:, j, j].real - np.sum(np.abs(work[:, j, :j]) ** 2, axis=1)
@@ -71,7 +74,7 @@ def _cholesky_info(a):
 
 
 def _first_failure(info):
-    flat = np.asarray(info).reshape(-1)
+    flat = info.reshape(-1)
     bad = np.nonzero(flat)[0]
     return (int(bad[0]), int(flat[bad[0]])) if bad.size else (0, 0)
 
@@ -95,7 +98,7 @@ def raise_not_pd(a, fname):
 def _tri(a, upper, unit):
     t = np.triu(a) if upper else np.tril(a)
     if unit:
-        idx = np.arange(a.shape[-1])
+        idx = array_module(a).arange(a.shape[-1])
         t[..., idx, idx] = 1
     return t
 
@@ -104,7 +107,7 @@ def _substitute(t, b, upper):
     """Solves t x = b by substitution (t triangular; zeros on the diagonal give inf/nan)."""
     n = t.shape[-1]
     shape = np.broadcast_shapes(t.shape[:-2], b.shape[:-2]) + b.shape[-2:]
-    x = np.zeros(shape, dtype=np.result_type(t, b))
+    x = array_module(b).zeros(shape, dtype=np.result_type(t, b))
     order = range(n - 1, -1, -1) if upper else range(n)
     with np.errstate(all="ignore"):
         for i in order:
@@ -139,7 +142,7 @@ def expm(a):
         s = np.ceil(np.log2(np.maximum(norm1, 1e-300) / _THETA13))
         s = np.where(np.isfinite(s), np.maximum(s, 0), 0).astype(np.int64)
         x = a / np.exp2(s).astype(a.dtype)[..., None, None]
-        eye = np.eye(n, dtype=a.dtype)
+        eye = array_module(a).eye(n, dtype=a.dtype)
         b = _PADE
         x2 = x @ x
         x4 = x2 @ x2

@@ -2,14 +2,14 @@
 import numpy as np
 
 from .. import _dtype as D
-from .._device import array_module, module_for
+from .._device import array_module, contiguous, module_for
 from ._op import Op, run
 
 
 def round_bfloat16(a):
     """Rounds float32 values to bfloat16 precision (round to nearest even), kept as float32."""
     shape = np.shape(a)
-    a = np.ascontiguousarray(a, dtype=np.float32).reshape(shape)  # (keeps 0-d arrays 0-d)
+    a = contiguous(a.astype(np.float32, copy=False)).reshape(shape)  # (keeps 0-d arrays 0-d)
     bits = a.view(np.uint32)
     rounded = (bits + np.uint32(0x7FFF) + ((bits >> 16) & np.uint32(1))) & np.uint32(0xFFFF0000)
     out = np.where(np.isnan(a), a, rounded.view(np.float32))

@@ -3,6 +3,7 @@ import builtins
 
 import numpy as np
 
+from .._device import array_module
 from ._op import wrap
 from .index_misc import bin_edges as _edges
 from .linalg_ops import return_type
@@ -36,7 +37,7 @@ def histogramdd(input, bins=10, *, range=None, weight=None, density=False):
     hist = hist.astype(pts.dtype)
     if density:
         widths = np.ix_(*[np.diff(e) for e in edges])
-        volume = np.ones((), pts.dtype)
+        volume = array_module(pts).ones((), pts.dtype)
         for wd in widths:
             volume = volume * wd
         hist = (hist / hist.sum() / volume).astype(pts.dtype)

@@ -232,11 +232,12 @@ class _ScatterStrided(Op):
 
     def forward(self, g):
         op = self.view_op
-        base = np.zeros(int(np.prod(op.in_shape)) or 1, dtype=g.dtype)
+        xp = array_module(g)
+        base = xp.zeros(int(np.prod(op.in_shape)) or 1, dtype=g.dtype)
         v = self.make_view(base)
         if getattr(op, "overlapping", True):
             # elements that appear several times in the view receive the sum of their gradients
-            idx = self.make_view(np.arange(base.size)).reshape(-1)
+            idx = self.make_view(xp.arange(base.size)).reshape(-1)
             np.add.at(base, idx, g.reshape(-1))
         else:
             v[...] = g

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
-from .._device import strided_view
+from .._device import array_module, strided_view
 from ._op import Op, as_0d, norm_dim, promote, run
 from .index_gather import _legacy, _out, _T
 
@@ -35,7 +35,7 @@ class DiagEmbedBackward0(Op):
         shape = list(a.shape[:-1])
         for d in sorted((self.d1, self.d2)):
             shape.insert(d, n)
-        out = np.zeros(shape, dtype=a.dtype)
+        out = array_module(a).zeros(shape, dtype=a.dtype)
         diagonal_view(out, self.offset, self.d1, self.d2)[...] = a
         return out
 
@@ -156,9 +156,10 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     return run(_KeyScatter(key, "SliceScatterBackward0"), input, src)
 
 
-def _diagonal_mask(shape, wrap):
-    """Boolean mask of the main diagonal of `shape` (a 2-D tall matrix repeats it if wrap)."""
-    mask = np.zeros(shape, dtype=np.bool_)
+def _diagonal_mask(shape, wrap, xp):
+    """Boolean mask of the main diagonal of `shape` (a 2-D tall matrix repeats it if wrap),
+    made by the array module `xp`."""
+    mask = xp.zeros(shape, dtype=np.bool_)
     flat = mask.reshape(-1)
     if len(shape) == 2:
         rows, cols = shape
@@ -179,7 +180,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
         raise RuntimeError("dimensions must larger than 1")
     if len(shape) > 2 and len(set(shape)) != 1:
         raise RuntimeError("all dimensions of input must be of equal length")
-    mask = _T(_diagonal_mask(shape, wrap))
+    mask = _T(_diagonal_mask(shape, wrap, self._xp))
     value = np.asarray(fill_value).astype(self._dtype.np).item()
     from .inplace import apply_
     return apply_(self, lambda t: t.masked_fill(mask, value))

@@ -214,7 +214,7 @@ def index_fill(input, dim, index, value):
         if value._rg:
             return run(IndexFillBackward1(d, idx), input, value)
         value = value.item()
-    value = np.asarray(value).astype(input._dtype.np)
+    value = input._xp.asarray(value).astype(input._dtype.np)
     return run(IndexFillBackward0(d, idx, value), input)
 
 
@@ -366,7 +366,7 @@ class MaskedScatterBackward0(Op):
         self.mask = mask
 
     def forward(self, a, src):
-        out = np.array(np.broadcast_to(a, self.mask.shape), copy=True)
+        out = np.broadcast_to(a, self.mask.shape).copy()
         n = int(np.count_nonzero(self.mask))
         out[self.mask] = src.reshape(-1)[:n]
         return out

@@ -8,6 +8,7 @@ In NumPy that is advanced indexing with an "open mesh" of coordinates (see `_coo
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module, on_host
 from ._op import Op, is_tensor, norm_dim, run, wrap as _T
 
 
@@ -39,7 +40,7 @@ def _coords(idx, dim):
         else:
             shape = [1] * nd
             shape[d] = idx.shape[d]
-            out.append(np.arange(idx.shape[d]).reshape(shape))
+            out.append(array_module(idx).arange(idx.shape[d]).reshape(shape))
     return tuple(out)
 
 
@@ -150,7 +151,27 @@ def scatter_array(a, src, idx, dim, how=None):
     if how is None:
         view[where] = src
     else:
+        combine_at(how, view, where, src)
+    return out
+
+
+# the ufuncs whose ``at`` CuPy implements (as scatter kernels)
+_DEVICE_AT = ("add", "subtract", "maximum", "minimum")
+
+
+def combine_at(how, view, where, src):
+    """``how.at(view, where, src)``: combines `src` into `view` in place, repeated indices
+    included. CuPy scatters add, subtract, maximum and minimum; other ufuncs (multiply)
+    combine on the host and the result is copied back."""
+    if how.__name__ in _DEVICE_AT or array_module(view) is np:
         how.at(view, where, src)
+    else:
+        view[...] = on_host(_combined)(how, view, src, *where)
+
+
+def _combined(how, view, src, *where):
+    out = view.copy()
+    how.at(out, where, src)
     return out
 
 
@@ -183,7 +204,7 @@ def _pad_to(g, meta):
         return g
     out = g.new_zeros(shape)
     if g.dim() == 0 or len(shape) == 0:
-        return out.reshape(-1).index_copy(0, _T(np.zeros(1, np.int64)),
+        return out.reshape(-1).index_copy(0, _T(g._xp.zeros(1, np.int64)),
                                           g.reshape(-1)).reshape(shape)
     key = tuple(slice(0, n) for n in g.shape)
     return _place(g, shape, key)
@@ -202,7 +223,7 @@ class ScatterBackward1(ScatterBackward0):
         self.value = value
 
     def forward(self, a):
-        value = np.asarray(self.value).astype(a.dtype)
+        value = array_module(a).asarray(self.value).astype(a.dtype)
         return scatter_array(a, value, self.index._data, self.dim, _SCATTER_HOW[self.reduce])
 
     def backward(self, g):
@@ -310,13 +331,13 @@ class ScatterReduceBackward0(Op):
 
     def forward(self, a, src):
         idx, d = self.index._data, self.dim
-        base = a
+        base, xp = a, array_module(a)
         if not self.include_self:
-            base = scatter_array(a, np.asarray(_identity(self.reduce, a.dtype), a.dtype), idx, d)
+            base = scatter_array(a, xp.asarray(_identity(self.reduce, a.dtype), a.dtype), idx, d)
         out = scatter_array(base, src, idx, d, _REDUCE_AT[self.reduce])
         if self.reduce == "mean":
-            count = np.full(a.shape, 1 if self.include_self else 0, dtype=np.int64)
-            count = np.maximum(scatter_array(count, np.ones((), np.int64), idx, d, np.add), 1)
+            count = xp.full(a.shape, 1 if self.include_self else 0, dtype=np.int64)
+            count = np.maximum(scatter_array(count, xp.ones((), np.int64), idx, d, np.add), 1)
             if a.dtype.kind in "fc":
                 out = (out / count).astype(a.dtype)
             else:

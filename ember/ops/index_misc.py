@@ -5,6 +5,7 @@ import collections
 import numpy as np
 
 from .. import _dtype as D
+from .._device import array_module, contiguous
 from ._op import Op, as_0d, is_tensor, norm_dim, run
 from .index_gather import _legacy, _out, _T
 from .reduce import RETURN_TYPES
@@ -16,9 +17,10 @@ def _bisect(seq, vals, right):
     """Insertion points of `vals` (rows, m) into the sorted rows of `seq` (rows, n), by the
     same bisection PyTorch runs (so NaNs land where its comparisons put them)."""
     rows, n = seq.shape
-    lo = np.zeros(vals.shape, dtype=np.int64)
-    hi = np.full(vals.shape, n, dtype=np.int64)
-    row = np.arange(rows).reshape(rows, 1)
+    xp = array_module(seq)
+    lo = xp.zeros(vals.shape, dtype=np.int64)
+    hi = xp.full(vals.shape, n, dtype=np.int64)
+    row = xp.arange(rows).reshape(rows, 1)
     while True:
         active = lo < hi
         if not active.any():
@@ -48,7 +50,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         right = side == "right"
     seq = sorted_sequence._data
     scalar = not is_tensor(input)
-    vals = np.asarray(input) if scalar else input._data
+    vals = array_module(seq).asarray(input) if scalar else input._data
     if scalar and seq.ndim != 1:
         raise RuntimeError("torch.searchsorted(): input value can be a scalar only when boundaries "
                            "tensor dimension is 1, but we got boundaries tensor dim(%d) and input "
@@ -76,7 +78,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     seq2 = seq.reshape(-1, n) if seq.size or n else seq.reshape(1, 0)
     vals2 = vals.reshape(seq2.shape[0], -1) if seq.ndim > 1 else vals.reshape(1, -1)
     if n == 0:
-        res = np.zeros(vals2.shape, dtype=np.int64)
+        res = array_module(seq).zeros(vals2.shape, dtype=np.int64)
     else:
         res = _bisect(seq2, vals2, right)
     res = res.reshape(vals.shape).astype(np.int32 if out_int32 else np.int64)
@@ -205,7 +207,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     nb = edges.size - 1
     w = None if weight is None else weight._data.reshape(-1)
     if nb <= 0 or edges[0] > edges[-1]:
-        hist = np.zeros(max(nb, 0), dtype=a.dtype)
+        hist = array_module(a).zeros(max(nb, 0), dtype=a.dtype)
     else:
         inside = (a >= edges[0]) & (a <= edges[-1])
         pos = np.searchsorted(edges, a[inside], side="right") - 1
@@ -221,6 +223,23 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
 
 # --- cummax / cummin / logcumsumexp ---------------------------------------------------------------
 
+def accumulate(ufunc, a, axis):
+    """``ufunc.accumulate(a, axis)`` on the array's device. NumPy runs its own loop; CuPy
+    accumulates only add and multiply, so there log2(n) passes combine each element with the
+    one 1, 2, 4, ... places before it (exact for maximum and minimum; logaddexp rounds in
+    another order)."""
+    xp = array_module(a)
+    if xp is np:
+        return ufunc.accumulate(a, axis=axis)
+    combine = getattr(xp, ufunc.__name__)
+    out = xp.moveaxis(a, axis, -1).copy()
+    step = 1
+    while step < out.shape[-1]:
+        out[..., step:] = combine(out[..., step:], out[..., :-step])
+        step *= 2
+    return contiguous(xp.moveaxis(out, -1, axis))
+
+
 class CummaxBackward0(Op):
     n_outputs = 2
     differentiable_outputs = 1
@@ -231,19 +250,18 @@ class CummaxBackward0(Op):
     def forward(self, a):
         self.in_shape = a.shape
         if a.ndim == 0:
-            self.idx = np.zeros((), dtype=np.int64)
+            self.idx = array_module(a).zeros((), dtype=np.int64)
             return a.copy(), self.idx
         d = self.dim
-        acc = np.maximum if self.is_max else np.minimum
-        vals = acc.accumulate(a, axis=d) if a.size else a.copy()
+        vals = accumulate(np.maximum if self.is_max else np.minimum, a, d) if a.size else a.copy()
         # the running index moves to every position whose value equals the running extreme
         mark = vals == a
         if a.dtype.kind in "fc":
             mark |= np.isnan(a)
         shape = [1] * a.ndim
         shape[d] = a.shape[d]
-        pos = np.where(mark, np.arange(a.shape[d]).reshape(shape), 0)
-        self.idx = np.maximum.accumulate(pos, axis=d) if a.size else pos.astype(np.int64)
+        pos = np.where(mark, array_module(a).arange(a.shape[d]).reshape(shape), 0)
+        self.idx = accumulate(np.maximum, pos, d) if a.size else pos.astype(np.int64)
         return vals, self.idx.astype(np.int64)
 
     def backward(self, g, _):
@@ -281,7 +299,7 @@ class LogcumsumexpBackward0(Op):
     def forward(self, a):
         if a.ndim == 0 or a.size == 0:
             return a.copy()
-        return np.logaddexp.accumulate(a, axis=self.dim)
+        return accumulate(np.logaddexp, a, self.dim)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -437,7 +455,8 @@ class RenormBackward0(Op):
         p = self.p
         if p == np.inf:
             return np.abs(a).max(axis=others, keepdims=True) if a.size else \
-                np.zeros([1 if k in others else n for k, n in enumerate(a.shape)], a.dtype)
+                array_module(a).zeros([1 if k in others else n for k, n in enumerate(a.shape)],
+                                      a.dtype)
         return (np.abs(a) ** p).sum(axis=others, keepdims=True) ** (1.0 / p)
 
     def forward(self, a):

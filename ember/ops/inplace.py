@@ -83,7 +83,7 @@ class CopySlices(Op):
 
     def backward(self, g):
         from .._tensor import Tensor
-        mask = Tensor._make(np.zeros(self.shape, dtype=np.bool_))
+        mask = Tensor._make(g._xp.zeros(self.shape, dtype=np.bool_))
         self.view_fn(mask)._data[...] = True
         return g.masked_fill(mask, 0), self.view_fn(g)
 

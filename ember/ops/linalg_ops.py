@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from .._device import array_module
 from ._linalg_kernels import LinAlgError  # noqa: F401  (re-exported)
 from ._linalg_kernels import (_LinAlgError, _batch_prefix, _cholesky_info, _first_failure,
                               _substitute, _tolerance, _tri, expm, lu_packed, raise_not_pd,
@@ -216,7 +217,7 @@ class LinalgCholeskyExBackward0(Op):
         self.upper, self.fname, self.check = upper, fname, check
 
     def forward(self, a):
-        self.info = np.zeros(a.shape[:-2], dtype=np.int32)
+        self.info = array_module(a).zeros(a.shape[:-2], dtype=np.int32)
         try:
             low = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:
@@ -250,7 +251,7 @@ class LinalgQrBackward0(Op):
     def forward(self, a):
         if self.mode == "r":
             r = np.linalg.qr(a, mode="r")
-            return np.zeros((0,), dtype=a.dtype), r
+            return array_module(a).zeros((0,), dtype=a.dtype), r
         q, r = np.linalg.qr(a, mode=self.mode)
         return q, r
 
@@ -423,7 +424,7 @@ class LinalgPinvBackward0(Op):
         m, n = a.shape[-2:]
         real = np.finfo(a.dtype).dtype
         if a.size == 0:
-            return np.zeros(a.shape[:-2] + (n, m), dtype=a.dtype)
+            return array_module(a).zeros(a.shape[:-2] + (n, m), dtype=a.dtype)
         if self.hermitian:
             w, v = np.linalg.eigh(a)
             tol = _tolerance(np.abs(w).max(-1, keepdims=True), m, n, self.atol, self.rtol, real)
@@ -469,10 +470,11 @@ class LinalgLstsqBackward0(Op):
         bm = np.broadcast_to(bm, batch + bm.shape[-2:]).reshape((-1,) + bm.shape[-2:])
         m, n = a.shape[-2:]
         k = bm.shape[-1]
-        x = np.zeros((a.shape[0], n, k), dtype=np.result_type(a, bm))
-        self.ranks = np.zeros(a.shape[0], dtype=np.int64)
-        self.svals = np.zeros((a.shape[0], min(m, n)), dtype=np.finfo(a.dtype).dtype)
-        self.resid = np.zeros((a.shape[0], k), dtype=self.svals.dtype)
+        xp = array_module(a)
+        x = xp.zeros((a.shape[0], n, k), dtype=np.result_type(a, bm))
+        self.ranks = xp.zeros(a.shape[0], dtype=np.int64)
+        self.svals = xp.zeros((a.shape[0], min(m, n)), dtype=np.finfo(a.dtype).dtype)
+        self.resid = xp.zeros((a.shape[0], k), dtype=self.svals.dtype)
         for i in range(a.shape[0]):
             if m == 0 or n == 0:
                 continue
@@ -559,7 +561,7 @@ class LinalgVectorNormBackward0(Op):
                 r = np.sum(a != 0, axis=ax, keepdims=kd).astype(a.dtype)
             else:
                 r = np.power(np.sum(np.power(a, p), axis=ax, keepdims=kd), 1.0 / p)
-        return np.asarray(r, dtype=a.dtype)
+        return as_0d(r).astype(a.dtype, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors

@@ -339,7 +339,7 @@ class MaxDimBackward(Op):
     def forward(self, a):
         self.in_shape = a.shape
         if a.ndim == 0:
-            return a.copy(), np.zeros((), dtype=np.int64)
+            return a.copy(), array_module(a).zeros((), dtype=np.int64)
         if a.shape[self.dim] == 0:
             raise IndexError("max(): Expected reduction dim %d to have non-zero size." % self.dim)
         arg = np.argmax if self.is_max else np.argmin
@@ -478,7 +478,8 @@ class LogsumexpBackward0(Op):
         self.dims, self.keepdim = dims, keepdim
 
     def forward(self, a):
-        m = np.max(a, axis=self.dims, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
+        m = np.max(a, axis=self.dims, keepdims=True) if a.size else \
+            array_module(a).zeros((1,) * a.ndim, a.dtype)
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):
             r = np.log(np.sum(np.exp(a - m), axis=self.dims, keepdims=True)) + m

@@ -223,7 +223,7 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
     if repeats is None:
         reps = x
         from .._creation import arange
-        return arange(len(reps)).repeat_interleave(reps)
+        return arange(len(reps), device=reps.device).repeat_interleave(reps)
     if dim is None:
         x = x.reshape(-1)
         dim = 0
@@ -233,7 +233,7 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
     else:
         reps = int(repeats)
     from .._tensor import Tensor
-    idx = np.repeat(np.arange(x._data.shape[d]), reps)
+    idx = np.repeat(x._xp.arange(x._data.shape[d]), reps)
     return x.index_select(d, Tensor._make(idx.astype(np.int64)))
 
 
@@ -307,7 +307,7 @@ def combinations(x, r=2, with_replacement=False):
     from .._tensor import Tensor
     if not idx:
         return x.new_zeros((0, r)) if r else x.new_zeros((0,))
-    ii = Tensor._make(np.asarray(idx, dtype=np.int64))
+    ii = Tensor._make(x._xp.asarray(idx, dtype=np.int64))
     return stack([x[ii[:, j]] for j in range(r)], 1)
 
 

@@ -1,7 +1,7 @@
 """Order statistics: median, nanmedian, mode, quantile, nanquantile."""
 import numpy as np
 
-from .._device import array_module
+from .._device import array_module, on_host
 from ._op import Op, as_0d, is_tensor, norm_dim, run, wrap as _T
 from .reduce import RETURN_TYPES
 
@@ -63,6 +63,10 @@ class MedianBackward1(Op):
         return self.node_name
 
     def forward(self, a):
+        vals, self.idx = on_host(self._select)(a)     # PyTorch's tie order, replayed on the host
+        return vals, self.idx
+
+    def _select(self, a):
         S = _sorting()
         self.in_shape = a.shape
         if a.ndim == 0:
@@ -236,7 +240,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     srt = x.sort(-1).values                                 # (..., n), NaN last
     n = srt.shape[-1]
     lead = tuple(srt.shape[:-1])
-    qv = _T(np.asarray(q, dtype=input._dtype.np)) if scalar_q else q.detach()
+    qv = _T(array_module(input._data).asarray(q, dtype=input._dtype.np)) if scalar_q else q.detach()
     qv = qv.reshape(-1)                                     # (Q,)
     nan = srt.detach().isnan()
     if ignore_nan:

@@ -133,8 +133,9 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
             raise RuntimeError("Unsupported input type encountered for isin(): %s"
                                % t._dtype._legacy[:-6])
     dt = result_dtype(elements, test_elements)
-    e = elements._data if is_tensor(elements) else np.asarray(elements)
-    t = test_elements._data if is_tensor(test_elements) else np.asarray(test_elements)
+    xp = (elements if is_tensor(elements) else test_elements)._xp
+    e = elements._data if is_tensor(elements) else xp.asarray(elements)
+    t = test_elements._data if is_tensor(test_elements) else xp.asarray(test_elements)
     r = np.isin(e.astype(dt.np, copy=False), t.astype(dt.np, copy=False).reshape(-1),
                 assume_unique=False, invert=invert)
     return _T(as_0d(r))

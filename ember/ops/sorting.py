@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._device import contiguous, on_host
+from .._device import array_module, contiguous, on_host
 from ._op import Op, norm_dim, run, wrap as _T
 from . import sort_stats as ST
 from . import sort_unique as U
@@ -69,7 +69,7 @@ class SortBackward0(Op):
 
     def forward(self, a):
         if a.ndim == 0:
-            self.idx = np.zeros((), dtype=np.int64)
+            self.idx = array_module(a).zeros((), dtype=np.int64)
             return a.copy(), self.idx
         idx = stable_argsort(a, self.dim, self.descending).astype(np.int64, copy=False)
         self.idx = idx
@@ -94,7 +94,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     _check_sortable(input)
     d = norm_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return _T(np.zeros((), dtype=np.int64))
+        return _T(array_module(input._data).zeros((), dtype=np.int64))
     return _T(stable_argsort(input._data, d, descending).astype(np.int64, copy=False))
 
 
@@ -273,6 +273,10 @@ class KthvalueBackward0(Op):
         self.dim, self.keepdim, self.pick = dim, keepdim, pick
 
     def forward(self, a):
+        vals, self.idx = on_host(self._select)(a)     # PyTorch's tie order, replayed on the host
+        return vals, self.idx
+
+    def _select(self, a):
         self.in_shape = a.shape
         if a.ndim == 0:
             self.idx = np.zeros((), dtype=np.int64)

@@ -7,7 +7,7 @@ its values, and marks the result so that ``is_conj()`` answers as PyTorch's does
 import numpy as np
 
 from .. import _dtype as D
-from .._device import strided_view
+from .._device import array_module, strided_view
 from ._op import Op, run
 from . import views
 from .pointwise import CloneBackward0
@@ -131,7 +131,7 @@ class PolarBackward0(Op):
 
     def forward(self, r, theta):
         c = np.complex64 if r.dtype == np.float32 else np.complex128
-        out = np.empty(np.broadcast_shapes(r.shape, theta.shape), dtype=c)
+        out = array_module(r).empty(np.broadcast_shapes(r.shape, theta.shape), dtype=c)
         out.real = r * np.cos(theta)
         out.imag = r * np.sin(theta)
         return out

@@ -103,14 +103,14 @@ def invert_permutation(permutation):
         return None
     p = permutation._data
     out = np.empty_like(p)
-    out[p] = np.arange(p.size, dtype=p.dtype)
-    return _ember().tensor(out, dtype=permutation.dtype)
+    out[p] = permutation._xp.arange(p.size, dtype=p.dtype)
+    return _ember().Tensor._make(out, permutation.dtype)
 
 
 def _lengths_array(lengths):
     E = _ember()
-    if isinstance(lengths, E.Tensor):
-        return np.asarray(lengths._data, dtype=np.int64).reshape(-1)
+    if isinstance(lengths, E.Tensor):      # lengths are host bookkeeping, as in PyTorch
+        return lengths.cpu()._data.astype(np.int64).reshape(-1)
     return np.asarray([int(v) for v in lengths], dtype=np.int64)
 
 
@@ -122,7 +122,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if not enforce_sorted:
         order = np.argsort(-lens, kind="stable")
         lens = lens[order]
-        sorted_indices = E.tensor(order, dtype=E.int64)
+        sorted_indices = E.tensor(order, dtype=E.int64, device=input.device)
         input = input.index_select(0 if batch_first else 1, sorted_indices)
     if batch_first:
         input = input.transpose(0, 1)
@@ -175,7 +175,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     lengths = E.tensor([int((counts > i).sum()) for i in range(batch)], dtype=E.int64)
     if sequence.unsorted_indices is not None:
         u = sequence.unsorted_indices
-        return padded.index_select(0 if batch_first else 1, u), lengths[u]
+        return padded.index_select(0 if batch_first else 1, u), lengths[u.cpu()]
     return padded, lengths
 
 
