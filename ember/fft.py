@@ -288,21 +288,24 @@ def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
 
 # --- frequencies and shifts -----------------------------------------------------------------------
 
-def _factory(values, dtype, device, requires_grad):
-    from ._creation import tensor
+def _factory(values, dtype, requires_grad):
+    from ._creation import _finish, _make
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    return tensor(values.astype(dt.np), dtype=dt, device=device, requires_grad=requires_grad)
+    return _finish(_make(values.astype(dt.np), dt), requires_grad)
 
 
 def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """The sample frequencies of fft: [0, 1, ..., -2, -1] / (d * n)."""
-    k = np.concatenate([np.arange(0, (n - 1) // 2 + 1), np.arange(-(n // 2), 0)])
-    return _out(_factory(k / (d * n), dtype, device, requires_grad), out)
+    from ._creation import _xp
+    xp = _xp(device)
+    k = xp.concatenate([xp.arange(0, (n - 1) // 2 + 1), xp.arange(-(n // 2), 0)])
+    return _out(_factory(k / (d * n), dtype, requires_grad), out)
 
 
 def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """The sample frequencies of rfft: [0, 1, ..., n // 2] / (d * n)."""
-    return _out(_factory(np.arange(0, n // 2 + 1) / (d * n), dtype, device, requires_grad), out)
+    from ._creation import _xp
+    return _out(_factory(_xp(device).arange(0, n // 2 + 1) / (d * n), dtype, requires_grad), out)
 
 
 def _shift(x, dim, sign):

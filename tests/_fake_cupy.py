@@ -2,9 +2,15 @@
 
 Its arrays are NumPy arrays of a subclass that behaves like CuPy's where it matters to the
 seam: NumPy ufuncs and array functions refuse to mix them with plain NumPy arrays (CuPy raises
-TypeError; only indices may be host arrays), reductions and element access return 0-d arrays
-instead of NumPy scalars, and `.get()` copies to the host. An op that builds a NumPy array instead of asking the tensor for its array module either
-fails here or hands back a plain NumPy array, which the tests catch.
+TypeError; only indices may be host arrays), host arrays cannot be written into them (host
+scalars can), ufunc methods are limited to those CuPy implements (``at`` for add, subtract,
+maximum, minimum; ``reduce``/``accumulate`` for add and multiply), reductions and element
+access return 0-d arrays instead of NumPy scalars, and `.get()` copies to the host. An op
+that builds a NumPy array instead of asking the tensor for its array module either fails
+here or hands back a plain NumPy array, which the tests catch.
+
+What it cannot see: ``np.asarray(device_array)`` silently gives a host view here, where CuPy
+refuses the implicit copy; the tests then find a host array in the result.
 """
 import types
 
@@ -66,6 +72,9 @@ _UFUNC_METHODS = {
 }
 
 
+_NOT_IN_CUPY = ("isnat", "spacing", "matvec", "vecdot", "vecmat")
+
+
 class ndarray(np.ndarray):
     """A 'device' array: NumPy memory that refuses to meet host arrays."""
 
@@ -73,6 +82,8 @@ class ndarray(np.ndarray):
     __module__ = "cupy._fake"       # how ember's seam tells CuPy arrays from NumPy's
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if getattr(np, ufunc.__name__, None) is not ufunc or ufunc.__name__ in _NOT_IN_CUPY:
+            return NotImplemented        # np.frompyfunc's ufuncs, and the few CuPy lacks
         if method != "__call__" and method != "outer" and \
                 ufunc.__name__ not in _UFUNC_METHODS.get(method, ()):
             raise NotImplementedError("`%s.%s` is not supported yet" % (ufunc.__name__, method))
@@ -167,9 +178,12 @@ def make_module():
         getDeviceCount=lambda: 1,
         getDeviceProperties=lambda i: {"name": b"Fake GPU", "totalGlobalMem": 1 << 30,
                                        "major": 8, "minor": 0, "multiProcessorCount": 1})
+    stream = types.SimpleNamespace(synchronize=lambda: None)
     mod.cuda = types.SimpleNamespace(runtime=runtime, Device=Device,
-                                     get_current_stream=lambda: types.SimpleNamespace(
-                                         synchronize=lambda: None))
+                                     Stream=types.SimpleNamespace(null=stream),
+                                     get_current_stream=lambda: stream)
+    pool = types.SimpleNamespace(used_bytes=lambda: 0, free_all_blocks=lambda: None)
+    mod.get_default_memory_pool = lambda: pool
     mod.random = types.SimpleNamespace()
     mod.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
         as_strided=lambda a, shape=None, strides=None: np.lib.stride_tricks.as_strided(

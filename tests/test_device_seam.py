@@ -3,6 +3,8 @@
 'cpu'; on 'cuda' every result and gradient must stay a device array, and the values must
 equal the CPU run."""
 import io
+import pathlib
+import re
 import sys
 
 import numpy as np
@@ -203,6 +205,8 @@ CASES = {
                                                                 ember.randn(2, 4, device=d)),
                                              ember.bucketize(ember.randn(5, device=d), ember.tensor([-1.0, 0.0, 1.0], device=d)),
                                              ember.histc(ember.randn(20, device=d), 4, -2, 2),
+                                             *ember.histogram(ember.randn(20, device=d), 4, range=(-2.0, 2.0)),
+                                             *ember.histogram(ember.randn(20, device=d), 3),
                                              ember.randn(3, 4, device=d).renorm(2, 0, 1.0),
                                              ember.randn(3, 4, device=d).renorm(float("inf"), 0, 1.0),
                                              ember.polar(ember.rand(3, device=d), ember.randn(3, device=d)).real]),
@@ -388,6 +392,18 @@ def test_device_errors_are_pytorchs(fake_gpu):
     assert repr(g) == "tensor([1., 1.], device='cuda:0')"
 
 
+def test_torch_cuda_functions(fake_gpu):
+    c = ember.cuda
+    assert c.device_count() == 1 and c.current_device() == 0 and c.is_initialized()
+    assert c.get_device_name(0) == "Fake GPU"
+    c.set_device(0)
+    with c.device(0):
+        c.synchronize()
+    c.empty_cache()
+    assert c.memory_allocated() == 0
+    assert ember.get_default_device() == ember.device("cpu")
+
+
 def test_default_device_builds_there(fake_gpu):
     with ember.device("cuda"):
         t = ember.zeros(2)
@@ -414,3 +430,78 @@ def test_save_and_load_device_tensors(fake_gpu):
             assert type(v._data) is kind
             np.testing.assert_array_equal(v.cpu().numpy(), state[k].cpu().numpy())
     assert type(copy.deepcopy(state["weight"])._data) is FakeArray
+
+
+def test_gradcheck_on_the_device(fake_gpu):
+    x = ember.randn(3, dtype=ember.float64, device="cuda", requires_grad=True)
+    assert ember.autograd.gradcheck(lambda t: (t * t).sin(), (x,))
+    assert ember.autograd.gradgradcheck(lambda t: (t * t).sin(), (x,))
+
+
+# --- the seam does not erode ----------------------------------------------------------------------
+
+# NumPy creation calls that rightly make host arrays: file under ember/ -> (how many, why).
+# None allows any number (modules that are host-only by design). Everything else builds
+# arrays with the data's module: `x._xp`, `array_module(a)` or `module_for(device)`.
+HOST_CREATION = {
+    "_generator.py": (None, "the CPU generator: PyTorch's CPU stream, copied to devices"),
+    "random.py": (2, "the generator's state"),
+    "ops/_special.py": (None, "NumPy-only special-function kernels, run through on_host"),
+    "ops/unary.py": (1, "trigamma, a NumPy-only kernel behind on_host"),
+    "ops/sorting.py": (9, "topk/kthvalue replay PyTorch's tie order on the host (on_host)"),
+    "ops/sort_stats.py": (10, "median/mode along a dim: the same replay (on_host)"),
+    "ops/sort_unique.py": (11, "unique's kernel runs on the host (on_host)"),
+    "nn/_f_ctc.py": (None, "the CTC recursion runs on the host (on_host); lengths are host"),
+    "ops/_op.py": (7, "NumPy scalar results made 0-d arrays; host operands, Python numbers"),
+    "ops/index.py": (2, "index keys given as lists: parsed on the host, then uploaded"),
+    "ops/index_diag.py": (1, "fill_diagonal_'s value cast to the dtype, as a Python number"),
+    "_creation.py": (4, "tensor() of Python data and NumPy arrays: built on the host, placed"),
+    "_storage.py": (2, "typed storages from Python lists and sizes (CPU, as in PyTorch)"),
+    "_tensor_str.py": (1, "printing formats a host copy"),
+    "ops/windows.py": (4, "window factories: PyTorch's recipe on the host, then placed"),
+    "nn/_spatial_pad.py": (2, "per-axis index tables, uploaded where they index the data"),
+    "nn/_spatial_pool.py": (7, "pooling divisors and index/averaging tables, uploaded at use"),
+    "nn/_spatial_sample.py": (6, "interpolation indices and weight matrices, uploaded at use"),
+    "nn/_f_loss2.py": (2, "multilabel_margin_loss's pair table from host targets, uploaded"),
+    "nn/utils/rnn.py": (2, "lengths and batch sizes are CPU bookkeeping, as in PyTorch"),
+    "autograd/gradcheck.py": (4, "Jacobians are assembled and compared on the host"),
+    "optim/optimizer.py": (1, "step counters live on the CPU, as PyTorch keeps them"),
+    "optim/_common.py": (1, "step counters (loaded state)"),
+    "optim/adam.py": (1, "step counters (loaded state)"),
+    "optim/adagrad.py": (1, "step counters (loaded state)"),
+    "optim/asgd.py": (1, "step counters (loaded state)"),
+}
+
+_CREATION = re.compile(r"(?<![\w.])np\.(zeros|ones|empty|full|array|asarray|arange|eye"
+                       r"|ascontiguousarray)\(")
+
+
+def _creation_calls():
+    """{file under ember/: [(line number, line)]} of NumPy creation calls in ember's modules,
+    its ops, nn, optim and autograd."""
+    root = pathlib.Path(ember.__file__).parent
+    files = list(root.glob("*.py"))
+    for sub in ("ops", "nn", "optim", "autograd"):
+        files += (root / sub).rglob("*.py")
+    found = {}
+    for path in files:
+        for no, line in enumerate(path.read_text().splitlines(), 1):
+            if not line.lstrip().startswith("#"):
+                for _ in _CREATION.finditer(line):
+                    found.setdefault(path.relative_to(root).as_posix(), []).append((no, line))
+    return found
+
+
+def test_no_host_arrays_on_the_device_path():
+    """New np.zeros/np.asarray/... calls in ember's ops must go through the array module of
+    their data (or join HOST_CREATION with a reason)."""
+    found = _creation_calls()
+    problems = []
+    for name, calls in sorted(found.items()):
+        allowed = HOST_CREATION.get(name, (0, ""))[0]
+        if allowed is not None and len(calls) != allowed:
+            problems.append("ember/%s: %d NumPy creation calls, %d allowed:\n%s" % (
+                name, len(calls), allowed, "\n".join("  %d: %s" % c for c in calls)))
+    stale = sorted(set(HOST_CREATION) - set(found))
+    assert not problems and not stale, "\n".join(problems) + (
+        "\nallowed but gone (drop them from HOST_CREATION): %s" % stale if stale else "")

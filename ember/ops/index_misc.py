@@ -184,7 +184,7 @@ def bin_edges(col, bins, lo_hi, dim, dtype):
                            "for dimension %d" % (lo, hi, dim))
     if lo == hi:
         lo, hi = lo - ft(0.5), hi + ft(0.5)
-    return np.linspace(lo, hi, int(bins) + 1, dtype=dtype)
+    return array_module(col).linspace(ft(lo), ft(hi), int(bins) + 1, dtype=dtype)
 
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
