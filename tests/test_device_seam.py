@@ -383,13 +383,30 @@ def test_runs_on_the_device_with_cpu_values(fake_gpu, name):
 
 def test_device_errors_are_pytorchs(fake_gpu):
     g = ember.ones(2, device="cuda")
-    with pytest.raises(TypeError, match="can't convert cuda:0 device type tensor to numpy"):
+    with pytest.raises(TypeError) as e:
         g.numpy()
+    assert str(e.value) == ("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() "
+                            "to copy the tensor to host memory first.")
     assert type(g.cpu().numpy()) is np.ndarray
+    # PyTorch names the first non-CPU device first, whatever the operand order
     for a, b in ((g, ember.ones(2)), (ember.ones(2), g)):
-        with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        with pytest.raises(RuntimeError) as e:
             a + b
+        assert str(e.value) == ("Expected all tensors to be on the same device, but found at "
+                                "least two devices, cuda:0 and cpu!")
     assert repr(g) == "tensor([1., 1.], device='cuda:0')"
+
+
+def test_cpu_scalars_join_device_tensors(fake_gpu):
+    """0-d CPU tensors are accepted next to device tensors (PyTorch's elementwise kernels
+    take them as scalars); the gradient of a CPU one stays on the CPU."""
+    s = ember.tensor(2.0, requires_grad=True)
+    g = ember.ones(3, device="cuda", requires_grad=True)
+    out = (g * s + ember.tensor(1.0)) / s
+    assert type(out._data) is FakeArray
+    out.sum().backward()
+    assert type(g.grad._data) is FakeArray and type(s.grad._data) is np.ndarray
+    assert s.grad.item() == pytest.approx(-0.75) and g.grad.tolist() == [1.0, 1.0, 1.0]
 
 
 def test_torch_cuda_functions(fake_gpu):

@@ -47,8 +47,11 @@ def run(op, *inputs):
     """Runs `op` on tensors `inputs` and records it in the graph when needed."""
     try:
         out = op.forward(*[t._data for t in inputs])
-    except TypeError:
-        check_same_device(inputs)     # CuPy refuses host arrays with a TypeError
+    except TypeError:                 # CuPy refuses host arrays with a TypeError
+        moved = cpu_scalars_moved(inputs)
+        if moved is not None:
+            return run(op, *moved)
+        check_same_device(inputs)
         raise
     bf16 = _has_bf16(inputs)
     if _state.enabled:
@@ -69,8 +72,11 @@ def run2(op, a, b):
         out = op.forward(a._data, b._data)
     except ValueError:
         raise broadcast_error(a._data.shape, b._data.shape) from None
-    except TypeError:
-        check_same_device((a, b))     # CuPy refuses host arrays with a TypeError
+    except TypeError:                 # CuPy refuses host arrays with a TypeError
+        moved = cpu_scalars_moved((a, b))
+        if moved is not None:
+            return run2(op, *moved)
+        check_same_device((a, b))
         raise
     if _state.enabled and (a._rg or b._rg):
         return _record2(op() if op.__class__ is type else op, a, b, out)
@@ -85,15 +91,27 @@ def run2(op, a, b):
 
 
 def check_same_device(tensors):
-    """PyTorch's RuntimeError when tensors of one op live on different devices."""
-    devices = []
-    for t in tensors:
-        d = t.device
-        if d not in devices:
-            devices.append(d)
-    if len(devices) > 1:
+    """PyTorch's RuntimeError when tensors of one op live on different devices; it names the
+    first device that is not the CPU, then the first other one."""
+    devices = [t.device for t in tensors]
+    if len(set(devices)) > 1:
+        common = next((d for d in devices if d.type != "cpu"), devices[0])
+        other = next(d for d in devices if d != common)
         raise RuntimeError("Expected all tensors to be on the same device, but found at least "
-                           "two devices, %s and %s!" % (devices[0], devices[1])) from None
+                           "two devices, %s and %s!" % (common, other)) from None
+
+
+def cpu_scalars_moved(tensors):
+    """`tensors` with their 0-d CPU tensors copied to the one other device, which PyTorch's
+    elementwise kernels accept (``cuda_tensor * torch.tensor(2.0)``); None when that is not
+    the mismatch."""
+    devices = {t.device for t in tensors if t.device.type != "cpu" or t._data.ndim}
+    if len(devices) != 1 or next(iter(devices)).type == "cpu":
+        return None
+    dev = devices.pop()
+    if all(t.device == dev for t in tensors):
+        return None
+    return [t if t.device == dev else t.to(dev) for t in tensors]
 
 
 def broadcast_error(sa, sb):
