@@ -370,9 +370,10 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 
 
 def new(self, *args, **kwargs):
-    """Legacy ``tensor.new(...)``: the legacy constructor with this tensor's dtype."""
+    """Legacy ``tensor.new(...)``: the legacy constructor with this tensor's dtype and, unless
+    given, its device."""
     from ._tensor import _legacy_new
-    return _legacy_new(Tensor, self._dtype, args, kwargs.get("device"))
+    return _legacy_new(Tensor, self._dtype, args, kwargs.get("device") or self.device)
 
 
 def apply_(self, fn):

@@ -167,7 +167,9 @@ CASES = {
                                       ember.tensor(0.0, device=d).nonzero(),
                                       ember.isin(ember.arange(4, device=d), 2), ember.isin(2, ember.arange(4, device=d)),
                                       ember.histogramdd(ember.rand(6, 2, device=d), bins=[2, 2], density=True).hist,
-                                      F.gelu(ember.linspace(-1, 1, 5, device=d))]),
+                                      F.gelu(ember.linspace(-1, 1, 5, device=d)),
+                                      ember.ones(2, device=d).new([1.0, 2.0]),
+                                      F.avg_pool1d(ember.arange(8, device=d).view(1, 1, 8), 3)]),
     "cuda_cpu_round_trip": lambda d: ember.arange(3.0).cuda().cpu().to(d) if d == "cuda" else ember.arange(3.0),
     "zero_dim_selections": lambda d: list(ember.tensor(2.0, device=d).sort()) + [ember.tensor(2.0, device=d).argsort()]
     + list(ember.tensor(2.0, device=d).max(0)) + list(ember.tensor(2.0, device=d).cummax(0))

@@ -356,10 +356,10 @@ class AvgPoolOp(Op):
         if x.ndim == self.nd + 1:
             return self.forward(x[None])[0]
         out = window_sum(_pad_value(x, self.geo.pads, 0), self.geo)
+        div = array_module(out).asarray(self.div)
         if x.dtype.kind in "iu":    # integer division truncates toward zero, as in C++
-            div = self.div.astype(out.dtype)
-            return np.sign(out) * (np.abs(out) // div)
-        out /= array_module(out).asarray(self.div)
+            return np.sign(out) * (np.abs(out) // div.astype(out.dtype))
+        out /= div
         return out
 
     def backward(self, g):
